@@ -1,0 +1,42 @@
+/*
+ * The signalling B2BUA (DESIGN.md section 2): each call is a caller leg
+ * (a server dialog with the calling phone or trunk) and one or more callee
+ * legs (client dialogs, one per forked contact).  SDP passes through
+ * unchanged; identities are rewritten to the user; CANCEL, BYE, re-INVITE
+ * and failures are mapped between legs; a call record is written at the
+ * end.
+ */
+#ifndef CALL_H
+#define CALL_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct sip_tx;
+struct sip_msg;
+struct sip_peer;
+
+/* What roamctl calls shows of a call. */
+struct call_info {
+	const char	*callid;
+	const char	*caller;	/* user or number presented */
+	const char	*caller_ext;
+	const char	*callee;
+	const char	*state;		/* "ringing", "answered", ... */
+	time_t		 start;
+	time_t		 answer;
+	const char	*trunk;
+};
+
+void	call_init(void);
+void	call_shutdown(void);
+/* INVITE (new or re-INVITE), BYE, CANCEL-less in-dialog requests. */
+void	call_request(struct sip_tx *, const struct sip_msg *);
+void	call_ack(const struct sip_msg *, const struct sip_peer *);
+void	call_cancelled(struct sip_tx *);
+void	call_ack_timeout(struct sip_tx *);
+void	call_stray_response(const struct sip_msg *, const struct sip_peer *);
+void	call_foreach(void (*)(const struct call_info *, void *), void *);
+size_t	call_count(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder until roamctl lands */
+int main(void) { return 0; }
