@@ -1,2 +1,340 @@
-/* placeholder until the dispatcher lands */
-int main(void) { return 0; }
+/*
+ * roamd: start-up, signals, the event loop and the dispatch of new SIP
+ * server transactions to the module that owns the method.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "call.h"
+#include "config.h"
+#include "control.h"
+#include "db.h"
+#include "hotdesk.h"
+#include "log.h"
+#include "registrar.h"
+#include "roamd.h"
+#include "sip_msg.h"
+#include "sip_status.h"
+#include "sip_transport.h"
+#include "sip_tx.h"
+#include "xmalloc.h"
+
+#define ROAMD_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
+
+static struct roamd	 roamd_state;
+struct roamd		*env = &roamd_state;
+
+/*
+ * Configs replaced by a reload.  Live calls and transactions may still
+ * point into them, so they are kept until exit.
+ */
+static struct config	**roamd_retired;
+static size_t		  roamd_nretired;
+
+static void	roamd_request(struct sip_tx *, const struct sip_msg *);
+
+static const struct sip_tx_core roamd_core = {
+	.request = roamd_request,
+	.ack = call_ack,
+	.cancelled = call_cancelled,
+	.ack_timeout = call_ack_timeout,
+	.stray_response = call_stray_response,
+	.send = NULL,
+};
+
+/* Print usage and exit. */
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: roamd [-dn] -c file\n");
+	exit(1);
+}
+
+/* Answer OPTIONS: we are alive, and what we accept (RFC 3261 11.2). */
+static void
+roamd_options(struct sip_tx *tx, const struct sip_msg *req)
+{
+	struct sip_msg	*resp;
+
+	resp = sip_msg_response(req, sip_answer_code(ANS_OK),
+	    sip_answer_reason(ANS_OK), sip_tx_local_tag(tx));
+	if (resp == NULL)
+		return;
+	sip_msg_add_header(resp, "Allow", ROAMD_ALLOW);
+	sip_msg_add_header(resp, "Accept", "application/sdp");
+	sip_tx_respond(tx, resp);
+}
+
+/* A new server transaction: hand it to the module owning the method. */
+static void
+roamd_request(struct sip_tx *tx, const struct sip_msg *req)
+{
+	const char	*m = sip_msg_method(req);
+	struct sip_msg	*resp;
+
+	if (strcmp(m, "REGISTER") == 0)
+		registrar_request(tx, req);
+	else if (strcmp(m, "INVITE") == 0 || strcmp(m, "BYE") == 0 ||
+	    strcmp(m, "UPDATE") == 0 || strcmp(m, "INFO") == 0)
+		call_request(tx, req);
+	else if (strcmp(m, "OPTIONS") == 0)
+		roamd_options(tx, req);
+	else {
+		resp = sip_msg_response(req,
+		    sip_answer_code(ANS_METHOD_NOT_ALLOWED),
+		    sip_answer_reason(ANS_METHOD_NOT_ALLOWED),
+		    sip_tx_local_tag(tx));
+		if (resp == NULL)
+			return;
+		sip_msg_add_header(resp, "Allow", ROAMD_ALLOW);
+		sip_tx_respond(tx, resp);
+	}
+}
+
+/* Join config errors into one text, one per line. */
+static char *
+roamd_join_errors(const struct config_errors *errs)
+{
+	char	*out = xstrdup(""), *next;
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++) {
+		xasprintf(&next, "%s%s\n", out, errs->v[i]);
+		free(out);
+		out = next;
+	}
+	return (out);
+}
+
+/* Load the config file; NULL and *errs (text) when it is broken. */
+static struct config *
+roamd_load(const char *file, char **errs)
+{
+	struct config_errors	 ce = { NULL, 0 };
+	struct config		*conf;
+
+	conf = config_load(file, &ce);
+	if (conf == NULL)
+		*errs = roamd_join_errors(&ce);
+	config_errors_free(&ce);
+	return (conf);
+}
+
+/* Warn about changes a reload cannot apply. */
+static void
+roamd_reload_check(const struct config *old, const struct config *new)
+{
+	if (strcmp(old->site_name, new->site_name) != 0 ||
+	    old->site_id != new->site_id)
+		log_warnx("reload: site name/id change needs a restart");
+	if (strcmp(old->database, new->database) != 0 ||
+	    strcmp(old->control, new->control) != 0)
+		log_warnx("reload: database/control change needs a restart");
+	if (old->nsip != new->nsip)
+		log_warnx("reload: sip listener change needs a restart");
+}
+
+/* Re-read the config; a broken one is refused and the running one stays. */
+int
+roamd_reload(char **errs)
+{
+	struct config	*conf;
+	char		*cause = NULL;
+
+	*errs = NULL;
+	if ((conf = roamd_load(env->conffile, errs)) == NULL) {
+		log_warnx("reload refused file=%s", env->conffile);
+		return (-1);
+	}
+	roamd_reload_check(env->conf, conf);
+	if (db_store_config(conf, &cause) == -1) {
+		log_warnx("reload: storing config: %s", cause);
+		free(cause);
+	}
+	roamd_retired = xreallocarray(roamd_retired, roamd_nretired + 1,
+	    sizeof(*roamd_retired));
+	roamd_retired[roamd_nretired++] = env->conf;
+	env->conf = conf;
+	registrar_reload();
+	hotdesk_reload();
+	log_info("reload ok file=%s users=%zu extensions=%zu", env->conffile,
+	    conf->nusers, conf->nextensions);
+	return (0);
+}
+
+/* SIGTERM/SIGINT: leave the loop. */
+static void
+roamd_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	log_info("shutdown signal=%d", (int)sig);
+	event_base_loopexit(env->base, NULL);
+}
+
+/* SIGHUP: reload. */
+static void
+roamd_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	char	*errs;
+
+	if (roamd_reload(&errs) == -1) {
+		fputs(errs, stderr);
+		free(errs);
+	}
+}
+
+/* -n: check the config, print every problem, exit 0 or 1. */
+static int
+roamd_check(const char *file)
+{
+	struct config	*conf;
+	char		*errs;
+
+	if ((conf = roamd_load(file, &errs)) == NULL) {
+		fputs(errs, stderr);
+		free(errs);
+		return (1);
+	}
+	printf("%s: configuration OK: site %s (id %d), %zu users, "
+	    "%zu extensions, %zu trunks\n", file, conf->site_name,
+	    conf->site_id, conf->nusers, conf->nextensions, conf->ntrunks);
+	config_free(conf);
+	return (0);
+}
+
+/* Open the SIP listeners of site.sip. */
+static void
+roamd_listen(void)
+{
+	const char	*cause;
+	size_t		 i;
+
+	for (i = 0; i < env->conf->nsip; i++) {
+		if (sip_transport_listen(&env->conf->sip[i], &cause) == -1)
+			fatalx("sip listen %s: %s", env->conf->sip[i].text,
+			    cause);
+		log_info("sip listening on %s", env->conf->sip[i].text);
+	}
+}
+
+/* Bring every module up in dependency order. */
+static void
+roamd_start(void)
+{
+	char	*cause = NULL;
+
+	if (env->conf->timezone != NULL) {
+		setenv("TZ", env->conf->timezone, 1);
+		tzset();
+	}
+	if ((env->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	/* Priority 2 is for the db batch commit: after all other events. */
+	if (event_base_priority_init(env->base, 3) == -1)
+		fatalx("event_base_priority_init");
+	if (RAND_bytes((unsigned char *)&env->epoch, sizeof(env->epoch)) != 1)
+		fatalx("RAND_bytes");
+	env->started = time(NULL);
+	if (db_open(env->conf->database, env->base, &cause) == -1)
+		fatalx("database %s: %s", env->conf->database, cause);
+	if (db_store_config(env->conf, &cause) == -1)
+		fatalx("database %s: %s", env->conf->database, cause);
+	auth_init();
+	sip_tx_init(env->base, &roamd_core, NULL);
+	sip_transport_init(env->base, sip_tx_input);
+	roamd_listen();
+	registrar_init();
+	hotdesk_init();
+	call_init();
+	if (control_init(env->base, env->conf->control, &cause) == -1)
+		fatalx("control socket %s: %s", env->conf->control, cause);
+}
+
+/* Take every module down, flush the db. */
+static void
+roamd_stop(void)
+{
+	size_t	 i;
+
+	control_shutdown();
+	call_shutdown();
+	hotdesk_shutdown();
+	registrar_shutdown();
+	sip_transport_shutdown();
+	sip_tx_shutdown();
+	auth_shutdown();
+	db_close();
+	event_base_free(env->base);
+	for (i = 0; i < roamd_nretired; i++)
+		config_free(roamd_retired[i]);
+	free(roamd_retired);
+	config_free(env->conf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	*ev_term, *ev_int, *ev_hup;
+	char		*errs;
+	int		 ch, check = 0;
+
+	while ((ch = getopt(argc, argv, "c:dn")) != -1) {
+		switch (ch) {
+		case 'c':
+			env->conffile = optarg;
+			break;
+		case 'd':
+			env->debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (env->conffile == NULL || optind != argc)
+		usage();
+	if (check)
+		return (roamd_check(env->conffile));
+
+	log_init(env->debug, NULL);
+	if ((env->conf = roamd_load(env->conffile, &errs)) == NULL) {
+		fputs(errs, stderr);
+		free(errs);
+		return (1);
+	}
+	log_setsite(env->conf->site_name);
+	signal(SIGPIPE, SIG_IGN);
+	roamd_start();
+
+	ev_term = evsignal_new(env->base, SIGTERM, roamd_sigterm, NULL);
+	ev_int = evsignal_new(env->base, SIGINT, roamd_sigterm, NULL);
+	ev_hup = evsignal_new(env->base, SIGHUP, roamd_sighup, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+
+	log_info("started id=%d epoch=%016llx config=%s users=%zu "
+	    "extensions=%zu", env->conf->site_id,
+	    (unsigned long long)env->epoch, env->conffile, env->conf->nusers,
+	    env->conf->nextensions);
+	event_base_dispatch(env->base);
+
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	roamd_stop();
+	log_info("stopped");
+	return (0);
+}
