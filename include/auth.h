@@ -29,6 +29,13 @@ void	auth_shutdown(void);
 /* HA1 = MD5(user:realm:password) as 32 hex chars + NUL. */
 void	auth_ha1(const char *user, const char *realm, const char *password,
 	    char out[33]);
+/*
+ * The request-digest of RFC 2617 3.2.2.1 as 32 hex chars; qop NULL (nc,
+ * cnonce unused) for the old RFC 2069 form.
+ */
+void	auth_response(const char *ha1, const char *nonce, const char *nc,
+	    const char *cnonce, const char *qop, const char *method,
+	    const char *uri, char out[33]);
 /* A fresh nonce (hex) in buf of at least 64 bytes. */
 void	auth_nonce(char *buf, size_t len, time_t now);
 /* The value of WWW-/Proxy-Authenticate for a new challenge. */
@@ -45,5 +52,10 @@ int	auth_answer(char *buf, size_t len, const struct sip_challenge *,
 	    const char *method, const char *uri, const char *user,
 	    const char *password, unsigned int nc);
 const char *auth_result_name(enum auth_result);
+/*
+ * Why the last auth_check was not AUTH_OK, for logs ("wrong password",
+ * "replay", "forged nonce", ...); never contains a secret.
+ */
+const char *auth_cause(void);
 
 #endif
