@@ -19,6 +19,8 @@ enum sip_answer {
 	ANS_LOGIN_CODE_INCORRECT,	/* 403 Login Code Incorrect */
 	ANS_LOCKED_OUT,			/* 403 Locked Out */
 	ANS_NOT_ALLOWED_FROM_ADDRESS,	/* 403 Not Allowed From This Address */
+	ANS_NO_FORWARD_NUMBER,		/* 403 No Forward Number */
+	ANS_LICENCE_REFUSED,		/* 403 Licence Does Not Allow Login */
 	ANS_NOT_FOUND,			/* 404 Not Found */
 	ANS_NUMBER_UNOBTAINABLE,	/* 404 Number Unobtainable */
 	ANS_UNKNOWN_DDI,		/* 404 Unknown DDI */
