@@ -8,6 +8,7 @@
 #ifndef DB_H
 #define DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -15,6 +16,8 @@ struct config;
 struct event_base;
 
 #define DB_SCHEMA_VERSION	1
+/* "pbkdf2-sha256$10000$<32 hex salt>$<64 hex hash>" fits with room. */
+#define DB_LOGIN_HASH_LEN	160
 
 struct db_reg {
 	const char	*ext;
@@ -41,21 +44,40 @@ struct db_cdr {
 	const char	*reason;
 };
 
-/* Open (create, migrate) path; ":memory:" for tests. 0 or -1 + cause. */
+/*
+ * Open (create, migrate) path; ":memory:" for tests.  0, or -1 with a
+ * malloc'd *cause the caller frees.  With a NULL base every write commits
+ * at once; else writes are batched and committed by a priority 2 event
+ * (main calls event_base_priority_init(base, 3) first).
+ */
 int	db_open(const char *path, struct event_base *, char **cause);
 void	db_close(void);
 int	db_schema_version(void);
 /* Commit the open batch now (before exit, in tests). */
 int	db_flush(void);
-/* Replace the config tables by conf in one transaction. */
+/* Writes in the open, uncommitted batch (0 when none). */
+unsigned int db_pending(void);
+/* Replace the config tables by conf in one transaction (*cause malloc'd). */
 int	db_store_config(const struct config *, char **cause);
 
+/* Insert or update the binding ext+contact; 0 or -1 (logged). */
 int	db_reg_put(const struct db_reg *);
 int	db_reg_del(const char *ext, const char *contact); /* NULL = all */
+/* Strings passed to the callback live only until it returns. */
 int	db_reg_foreach(void (*)(const struct db_reg *, void *), void *);
 
 int	db_cdr_add(const struct db_cdr *);
 int	db_cdr_foreach(time_t since, void (*)(const struct db_cdr *, void *),
 	    void *);
+
+/*
+ * Login codes are stored salted and hashed (PBKDF2-HMAC-SHA256):
+ * db_login_code_hash fills out (DB_LOGIN_HASH_LEN) and returns 0 or -1;
+ * db_login_code_verify returns 1 on a match, 0 otherwise.
+ */
+int	db_login_code_hash(const char *code, char *out, size_t len);
+int	db_login_code_verify(const char *code, const char *stored);
+/* The stored login-code hash of a configured user; 0, or -1 if none. */
+int	db_user_login_code(const char *user, char *out, size_t len);
 
 #endif

@@ -1,0 +1,886 @@
+/*
+ * Everything SQLite.  This is the only file that includes <sqlite3.h>.
+ *
+ * Durability without an fsync per message: the database runs in WAL mode
+ * with synchronous=NORMAL, and every write (a registration, a call record)
+ * joins one transaction that stays open until the end of the current
+ * event-loop iteration.  The first write of an iteration BEGINs and makes a
+ * priority 2 event active; the loop runs it only after every normal
+ * (priority 1) event of the iteration, so all writes of that iteration are
+ * committed together.  A batch that grows past DB_BATCH_MAX writes is
+ * committed at once, so a busy loop that never drains its priority 1 events
+ * cannot hold the transaction open for ever.
+ *
+ * Errors are logged with sqlite3_errmsg() and returned as -1, never fatal:
+ * a full disk must not take the telephones down with it.
+ *
+ * The schema is versioned: db_migrations[i] brings a database from version
+ * i to i + 1, each inside its own transaction, so version 2 is one more
+ * function appended to the list.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DB_BUSY_TIMEOUT_MS	5000
+#define DB_BATCH_MAX		1000
+#define DB_COMMIT_PRIORITY	2
+
+#define DB_PBKDF2_ITER		10000
+#define DB_PBKDF2_MAX_ITER	1000000	/* bounds the cost of a bad row */
+#define DB_SALT_LEN		16
+#define DB_HASH_LEN		32
+#define DB_HASH_PREFIX		"pbkdf2-sha256$"
+
+/* Statements prepared once at open: the hot path never parses SQL. */
+enum db_stmt {
+	DBS_BEGIN,
+	DBS_COMMIT,
+	DBS_ROLLBACK,
+	DBS_REG_PUT,
+	DBS_REG_DEL,
+	DBS_REG_DEL_EXT,
+	DBS_REG_DEL_ALL,
+	DBS_REG_ALL,
+	DBS_CDR_ADD,
+	DBS_CDR_SINCE,
+	DBS_MAX
+};
+
+static const char *const db_stmt_sql[DBS_MAX] = {
+	[DBS_BEGIN] = "BEGIN",
+	[DBS_COMMIT] = "COMMIT",
+	[DBS_ROLLBACK] = "ROLLBACK",
+	[DBS_REG_PUT] = "INSERT OR REPLACE INTO registrations (ext, contact,"
+	    " peer, callid, cseq, user_agent, expires)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[DBS_REG_DEL] = "DELETE FROM registrations WHERE ext = ? AND"
+	    " contact = ?",
+	[DBS_REG_DEL_EXT] = "DELETE FROM registrations WHERE ext = ?",
+	[DBS_REG_DEL_ALL] = "DELETE FROM registrations",
+	[DBS_REG_ALL] = "SELECT ext, contact, peer, callid, cseq, user_agent,"
+	    " expires FROM registrations ORDER BY ext, contact",
+	[DBS_CDR_ADD] = "INSERT INTO cdr (callid, caller_user, caller_ext,"
+	    " caller_number, callee, callee_user, trunk, start_time,"
+	    " answer_time, end_time, cause, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[DBS_CDR_SINCE] = "SELECT callid, caller_user, caller_ext,"
+	    " caller_number, callee, callee_user, trunk, start_time,"
+	    " answer_time, end_time, cause, reason FROM cdr"
+	    " WHERE start_time >= ? ORDER BY id",
+};
+
+static sqlite3		*db_handle;
+static sqlite3_stmt	*db_stmts[DBS_MAX];
+static struct event	*db_commit_ev;
+static unsigned int	 db_batch_writes;
+static int		 db_version;
+
+/* Version 1: the config tables, registrations and call records. */
+static const char db_schema_v1[] =
+    "CREATE TABLE site (name TEXT NOT NULL, id INTEGER NOT NULL,"
+    " domain TEXT NOT NULL, timezone TEXT);"
+    "CREATE TABLE users (number TEXT PRIMARY KEY, name TEXT,"
+    " login_code TEXT, force_login INTEGER NOT NULL DEFAULT 0,"
+    " profile TEXT NOT NULL, user_rights TEXT,"
+    " out_of_hours_user_rights TEXT, working_hours_time_profile TEXT,"
+    " dnd INTEGER NOT NULL DEFAULT 0, fwd_number TEXT,"
+    " fwd_unconditional INTEGER NOT NULL DEFAULT 0,"
+    " fwd_busy INTEGER NOT NULL DEFAULT 0,"
+    " fwd_no_answer INTEGER NOT NULL DEFAULT 0,"
+    " fwd_no_answer_time INTEGER NOT NULL DEFAULT 15,"
+    " twinning_number TEXT, twinning_enabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE user_buttons (user TEXT NOT NULL REFERENCES users(number)"
+    " ON DELETE CASCADE, pos INTEGER NOT NULL, type TEXT NOT NULL,"
+    " target_user TEXT, trunk TEXT, number TEXT, site TEXT,"
+    " PRIMARY KEY (user, pos));"
+    "CREATE TABLE extensions (number TEXT PRIMARY KEY, ha1 TEXT NOT NULL,"
+    " base_user TEXT, location TEXT,"
+    " remote_worker INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE trunks (name TEXT PRIMARY KEY, address TEXT NOT NULL,"
+    " auth_username TEXT);"
+    "CREATE TABLE ddis (trunk TEXT NOT NULL REFERENCES trunks(name)"
+    " ON DELETE CASCADE, ddi TEXT NOT NULL, destination TEXT NOT NULL,"
+    " PRIMARY KEY (trunk, ddi));"
+    "CREATE TABLE user_rights (name TEXT PRIMARY KEY,"
+    " outgoing_call_bar INTEGER NOT NULL DEFAULT 0,"
+    " block_forwarding INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE short_codes (tier TEXT NOT NULL, owner TEXT NOT NULL,"
+    " pos INTEGER NOT NULL, code TEXT NOT NULL, feature TEXT NOT NULL,"
+    " number TEXT, trunk TEXT, site TEXT,"
+    " PRIMARY KEY (tier, owner, pos));"
+    "CREATE TABLE time_profiles (name TEXT NOT NULL, pos INTEGER NOT NULL,"
+    " kind TEXT, days INTEGER, first_date TEXT, last_date TEXT,"
+    " start_min INTEGER, end_min INTEGER, PRIMARY KEY (name, pos));"
+    "CREATE TABLE registrations (ext TEXT NOT NULL, contact TEXT NOT NULL,"
+    " peer TEXT, callid TEXT, cseq INTEGER NOT NULL DEFAULT 0,"
+    " user_agent TEXT, expires INTEGER NOT NULL,"
+    " PRIMARY KEY (ext, contact));"
+    "CREATE TABLE cdr (id INTEGER PRIMARY KEY AUTOINCREMENT, callid TEXT,"
+    " caller_user TEXT, caller_ext TEXT, caller_number TEXT, callee TEXT,"
+    " callee_user TEXT, trunk TEXT, start_time INTEGER NOT NULL,"
+    " answer_time INTEGER NOT NULL DEFAULT 0, end_time INTEGER NOT NULL,"
+    " cause INTEGER NOT NULL, reason TEXT);"
+    "CREATE INDEX cdr_start ON cdr (start_time);";
+
+static int	db_migrate_v1(char **);
+
+/* db_migrations[i] migrates version i to i + 1; append, never edit. */
+static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
+	db_migrate_v1,
+};
+
+/* Log the last SQLite error for what we were doing. */
+static void
+db_log_error(const char *what)
+{
+	log_warnx("db error op=%s error=\"%s\"", what,
+	    db_handle != NULL ? sqlite3_errmsg(db_handle) : "not open");
+}
+
+/* Run a script; on failure set *cause. */
+static int
+db_exec(const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(db_handle, sql, NULL, NULL, &err) == SQLITE_OK)
+		return (0);
+	if (cause != NULL)
+		xasprintf(cause, "%s", err != NULL ? err : "sqlite error");
+	sqlite3_free(err);
+	return (-1);
+}
+
+/* Step a prepared statement that returns no rows and reset it. */
+static int
+db_step_done(sqlite3_stmt *st, const char *what)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		db_log_error(what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/* Bind text or NULL. */
+static void
+db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Column text, or NULL. */
+static const char *
+db_col_text(sqlite3_stmt *st, int idx)
+{
+	return ((const char *)sqlite3_column_text(st, idx));
+}
+
+/* Create every table of version 1. */
+static int
+db_migrate_v1(char **cause)
+{
+	return (db_exec(db_schema_v1, cause));
+}
+
+/* The version recorded in the database; 0 for a new one, -1 on error. */
+static int
+db_read_version(char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (db_exec("CREATE TABLE IF NOT EXISTS schema_version"
+	    " (version INTEGER NOT NULL)", cause) != 0)
+		return (-1);
+	if (sqlite3_prepare_v2(db_handle,
+	    "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
+	    NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db_handle));
+		return (-1);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		xasprintf(cause, "%s", sqlite3_errmsg(db_handle));
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* Apply one migration and record the new version, in one transaction. */
+static int
+db_migrate_one(int to, char **cause)
+{
+	char	 sql[128];
+
+	if (db_exec("BEGIN", cause) != 0)
+		return (-1);
+	snprintf(sql, sizeof(sql), "DELETE FROM schema_version;"
+	    "INSERT INTO schema_version (version) VALUES (%d)", to);
+	if (db_migrations[to - 1](cause) != 0 || db_exec(sql, cause) != 0 ||
+	    db_exec("COMMIT", cause) != 0) {
+		db_exec("ROLLBACK", NULL);
+		return (-1);
+	}
+	log_info("db migrated version=%d", to);
+	return (0);
+}
+
+/* Bring the schema forward to DB_SCHEMA_VERSION. */
+static int
+db_migrate(char **cause)
+{
+	int	 v;
+
+	if ((v = db_read_version(cause)) == -1)
+		return (-1);
+	if (v > DB_SCHEMA_VERSION) {
+		xasprintf(cause, "database schema version %d is newer than"
+		    " this roamd (%d)", v, DB_SCHEMA_VERSION);
+		return (-1);
+	}
+	for (; v < DB_SCHEMA_VERSION; v++) {
+		if (db_migrate_one(v + 1, cause) != 0)
+			return (-1);
+	}
+	db_version = v;
+	return (0);
+}
+
+/* The loop iteration is over: commit its writes. */
+static void
+db_commit_cb(evutil_socket_t fd, short events, void *arg)
+{
+	db_flush();
+}
+
+/* Settings, migration, prepared statements and the commit event. */
+static int
+db_setup(struct event_base *base, char **cause)
+{
+	int	 i;
+
+	sqlite3_busy_timeout(db_handle, DB_BUSY_TIMEOUT_MS);
+	/* ":memory:" answers "memory" to WAL; that is fine. */
+	if (db_exec("PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;"
+	    "PRAGMA foreign_keys=ON", cause) != 0)
+		return (-1);
+	if (db_migrate(cause) != 0)
+		return (-1);
+	for (i = 0; i < DBS_MAX; i++) {
+		if (sqlite3_prepare_v3(db_handle, db_stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db_stmts[i], NULL) !=
+		    SQLITE_OK) {
+			xasprintf(cause, "prepare: %s",
+			    sqlite3_errmsg(db_handle));
+			return (-1);
+		}
+	}
+	if (base == NULL)
+		return (0);
+	db_commit_ev = event_new(base, -1, 0, db_commit_cb, NULL);
+	if (db_commit_ev == NULL) {
+		xasprintf(cause, "event_new failed");
+		return (-1);
+	}
+	/* Without event_base_priority_init(base, 3) this fails: keep 1. */
+	if (event_priority_set(db_commit_ev, DB_COMMIT_PRIORITY) != 0)
+		log_debug("db commit event at default priority");
+	return (0);
+}
+
+/* Open (create, migrate) the database at path. */
+int
+db_open(const char *path, struct event_base *base, char **cause)
+{
+	int	 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	*cause = NULL;
+	if (db_handle != NULL)
+		db_close();
+	if (sqlite3_open_v2(path, &db_handle, flags, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, db_handle != NULL ?
+		    sqlite3_errmsg(db_handle) : "out of memory");
+		db_close();
+		return (-1);
+	}
+	if (db_setup(base, cause) != 0) {
+		db_close();
+		return (-1);
+	}
+	log_debug("db open path=%s version=%d", path, db_version);
+	return (0);
+}
+
+/* Commit what is pending and release everything. */
+void
+db_close(void)
+{
+	int	 i;
+
+	if (db_handle == NULL)
+		return;
+	db_flush();
+	if (db_commit_ev != NULL) {
+		event_free(db_commit_ev);
+		db_commit_ev = NULL;
+	}
+	for (i = 0; i < DBS_MAX; i++) {
+		sqlite3_finalize(db_stmts[i]);
+		db_stmts[i] = NULL;
+	}
+	if (sqlite3_close(db_handle) != SQLITE_OK)
+		db_log_error("close");
+	db_handle = NULL;
+	db_version = 0;
+}
+
+/* The schema version of the open database. */
+int
+db_schema_version(void)
+{
+	return (db_version);
+}
+
+/* Commit the open batch now. */
+int
+db_flush(void)
+{
+	if (db_handle == NULL || sqlite3_get_autocommit(db_handle))
+		return (0);
+	db_batch_writes = 0;
+	if (db_step_done(db_stmts[DBS_COMMIT], "commit") == 0)
+		return (0);
+	/* A failed COMMIT (disk full) may leave the transaction open. */
+	if (!sqlite3_get_autocommit(db_handle))
+		db_step_done(db_stmts[DBS_ROLLBACK], "rollback");
+	return (-1);
+}
+
+/* Writes waiting in the open batch. */
+unsigned int
+db_pending(void)
+{
+	if (db_handle == NULL || sqlite3_get_autocommit(db_handle))
+		return (0);
+	return (db_batch_writes);
+}
+
+/* Make sure a batch transaction is open before a write. */
+static int
+db_batch_begin(void)
+{
+	if (db_handle == NULL) {
+		log_warnx("db error op=write error=\"not open\"");
+		return (-1);
+	}
+	if (!sqlite3_get_autocommit(db_handle))
+		return (0);
+	if (db_step_done(db_stmts[DBS_BEGIN], "begin") != 0)
+		return (-1);
+	db_batch_writes = 0;
+	if (db_commit_ev != NULL)
+		event_active(db_commit_ev, EV_TIMEOUT, 1);
+	return (0);
+}
+
+/* After a write: commit now when not batching or the batch is large. */
+static int
+db_batch_done(int rc)
+{
+	if (db_commit_ev == NULL || ++db_batch_writes >= DB_BATCH_MAX) {
+		if (db_flush() != 0)
+			return (-1);
+	}
+	return (rc);
+}
+
+/* Insert or update a registration binding. */
+int
+db_reg_put(const struct db_reg *r)
+{
+	sqlite3_stmt	*st;
+
+	if (db_batch_begin() != 0)
+		return (-1);
+	st = db_stmts[DBS_REG_PUT];
+	db_bind_text(st, 1, r->ext);
+	db_bind_text(st, 2, r->contact);
+	db_bind_text(st, 3, r->peer);
+	db_bind_text(st, 4, r->callid);
+	sqlite3_bind_int64(st, 5, r->cseq);
+	db_bind_text(st, 6, r->user_agent);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->expires);
+	return (db_batch_done(db_step_done(st, "reg put")));
+}
+
+/* Delete one binding, all of an extension (contact NULL), or all. */
+int
+db_reg_del(const char *ext, const char *contact)
+{
+	sqlite3_stmt	*st;
+
+	if (db_batch_begin() != 0)
+		return (-1);
+	if (ext == NULL)
+		st = db_stmts[DBS_REG_DEL_ALL];
+	else if (contact == NULL)
+		st = db_stmts[DBS_REG_DEL_EXT];
+	else
+		st = db_stmts[DBS_REG_DEL];
+	if (ext != NULL)
+		db_bind_text(st, 1, ext);
+	if (ext != NULL && contact != NULL)
+		db_bind_text(st, 2, contact);
+	return (db_batch_done(db_step_done(st, "reg del")));
+}
+
+/* Call fn for every stored binding. */
+int
+db_reg_foreach(void (*fn)(const struct db_reg *, void *), void *arg)
+{
+	sqlite3_stmt	*st;
+	struct db_reg	 r;
+	int		 rc;
+
+	if (db_handle == NULL)
+		return (-1);
+	st = db_stmts[DBS_REG_ALL];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.ext = db_col_text(st, 0);
+		r.contact = db_col_text(st, 1);
+		r.peer = db_col_text(st, 2);
+		r.callid = db_col_text(st, 3);
+		r.cseq = (unsigned int)sqlite3_column_int64(st, 4);
+		r.user_agent = db_col_text(st, 5);
+		r.expires = (time_t)sqlite3_column_int64(st, 6);
+		fn(&r, arg);
+	}
+	if (rc != SQLITE_DONE)
+		db_log_error("reg foreach");
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/* Append a call record. */
+int
+db_cdr_add(const struct db_cdr *c)
+{
+	sqlite3_stmt	*st;
+
+	if (db_batch_begin() != 0)
+		return (-1);
+	st = db_stmts[DBS_CDR_ADD];
+	db_bind_text(st, 1, c->callid);
+	db_bind_text(st, 2, c->caller_user);
+	db_bind_text(st, 3, c->caller_ext);
+	db_bind_text(st, 4, c->caller_number);
+	db_bind_text(st, 5, c->callee);
+	db_bind_text(st, 6, c->callee_user);
+	db_bind_text(st, 7, c->trunk);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)c->start);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->answer);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->end);
+	sqlite3_bind_int(st, 11, c->cause);
+	db_bind_text(st, 12, c->reason);
+	return (db_batch_done(db_step_done(st, "cdr add")));
+}
+
+/* Call fn for every call record that started at or after since. */
+int
+db_cdr_foreach(time_t since, void (*fn)(const struct db_cdr *, void *),
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	struct db_cdr	 c;
+	int		 rc;
+
+	if (db_handle == NULL)
+		return (-1);
+	st = db_stmts[DBS_CDR_SINCE];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.callid = db_col_text(st, 0);
+		c.caller_user = db_col_text(st, 1);
+		c.caller_ext = db_col_text(st, 2);
+		c.caller_number = db_col_text(st, 3);
+		c.callee = db_col_text(st, 4);
+		c.callee_user = db_col_text(st, 5);
+		c.trunk = db_col_text(st, 6);
+		c.start = (time_t)sqlite3_column_int64(st, 7);
+		c.answer = (time_t)sqlite3_column_int64(st, 8);
+		c.end = (time_t)sqlite3_column_int64(st, 9);
+		c.cause = sqlite3_column_int(st, 10);
+		c.reason = db_col_text(st, 11);
+		fn(&c, arg);
+	}
+	if (rc != SQLITE_DONE)
+		db_log_error("cdr foreach");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/*
+ * Config tables.  Not the hot path: statements are prepared per
+ * db_store_config call.  Values are bound from a small type string:
+ * 's' text (NULL allowed), 'i' int.
+ */
+enum db_cstmt {
+	DBC_SITE,
+	DBC_USER,
+	DBC_BUTTON,
+	DBC_EXT,
+	DBC_TRUNK,
+	DBC_DDI,
+	DBC_RIGHTS,
+	DBC_SC,
+	DBC_TP,
+	DBC_MAX
+};
+
+static const char *const db_cstmt_sql[DBC_MAX] = {
+	[DBC_SITE] = "INSERT INTO site VALUES (?, ?, ?, ?)",
+	[DBC_USER] = ("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?)"),
+	[DBC_BUTTON] = "INSERT INTO user_buttons VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[DBC_EXT] = "INSERT INTO extensions VALUES (?, ?, ?, ?, ?)",
+	[DBC_TRUNK] = "INSERT INTO trunks VALUES (?, ?, ?)",
+	[DBC_DDI] = "INSERT INTO ddis VALUES (?, ?, ?)",
+	[DBC_RIGHTS] = "INSERT INTO user_rights VALUES (?, ?, ?)",
+	[DBC_SC] = "INSERT INTO short_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[DBC_TP] = "INSERT INTO time_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+};
+
+struct db_store {
+	sqlite3_stmt	*st[DBC_MAX];
+	int		 failed;
+};
+
+/* Bind values by type string, step, reset; remembers a failure. */
+static void
+db_store_row(struct db_store *s, enum db_cstmt which, const char *types, ...)
+{
+	sqlite3_stmt	*st = s->st[which];
+	va_list		 ap;
+	int		 i;
+
+	if (s->failed)
+		return;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+		else
+			db_bind_text(st, i + 1, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	if (db_step_done(st, "store config") != 0)
+		s->failed = 1;
+}
+
+/* Store one short-code list of a tier and owner. */
+static void
+db_store_shortcodes(struct db_store *s, const char *tier, const char *owner,
+    const struct shortcode_list *l)
+{
+	const struct shortcode	*sc;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++) {
+		sc = &l->v[i];
+		db_store_row(s, DBC_SC, "ssisssss", tier, owner, (int)i,
+		    sc->code, config_feature_name(sc->feature), sc->number,
+		    sc->trunk, sc->site);
+	}
+}
+
+/* Store one user, its login code hashed, its buttons and short codes. */
+static void
+db_store_user(struct db_store *s, const struct user *u)
+{
+	const struct button	*b;
+	char			 hash[DB_LOGIN_HASH_LEN];
+	const char		*code = NULL;
+	size_t			 i;
+
+	if (u->login_code != NULL) {
+		if (db_login_code_hash(u->login_code, hash, sizeof(hash)) != 0)
+			s->failed = 1;
+		code = hash;
+	}
+	db_store_row(s, DBC_USER, "sssissssisiiiisi", u->number, u->name,
+	    code, u->force_login, config_profile_name(u->profile),
+	    u->user_rights, u->out_of_hours_user_rights,
+	    u->working_hours_time_profile, u->dnd, u->forward.number,
+	    u->forward.unconditional, u->forward.on_busy,
+	    u->forward.on_no_answer, u->forward.no_answer_time,
+	    u->twinning_number, u->twinning_enabled);
+	explicit_bzero(hash, sizeof(hash));
+	for (i = 0; i < u->nbuttons; i++) {
+		b = &u->buttons[i];
+		db_store_row(s, DBC_BUTTON, "sisssss", u->number, (int)i,
+		    config_button_name(b->type), b->user, b->trunk, b->number,
+		    b->site);
+	}
+	db_store_shortcodes(s, "user", u->number, &u->short_codes);
+}
+
+/* Store a time profile: one row per range, one empty row if none. */
+static void
+db_store_tprofile(struct db_store *s, const struct time_profile *tp)
+{
+	const struct tp_date	*d;
+	char			 first[16], last[16];
+	size_t			 i;
+
+	if (tp->nweekly == 0 && tp->ndates == 0)
+		db_store_row(s, DBC_TP, "sissssss", tp->name, 0, NULL, NULL,
+		    NULL, NULL, NULL, NULL);
+	for (i = 0; i < tp->nweekly; i++) {
+		db_store_row(s, DBC_TP, "sisissii", tp->name, (int)i, "weekly",
+		    (int)tp->weekly[i].days, NULL, NULL, tp->weekly[i].start,
+		    tp->weekly[i].end);
+	}
+	for (i = 0; i < tp->ndates; i++) {
+		d = &tp->dates[i];
+		snprintf(first, sizeof(first), "%04d-%02d-%02d", d->year % 10000,
+		    d->month % 100, d->day % 100);
+		snprintf(last, sizeof(last), "%04d-%02d-%02d",
+		    d->end_year % 10000, d->end_month % 100, d->end_day % 100);
+		db_store_row(s, DBC_TP, "sisissii", tp->name,
+		    (int)(tp->nweekly + i), "date", 0, first, last, d->start,
+		    d->end);
+	}
+}
+
+/* Store trunks (without passwords) and their DDIs. */
+static void
+db_store_trunks(struct db_store *s, const struct config *conf)
+{
+	const struct trunk	*t;
+	size_t			 i, j;
+
+	for (i = 0; i < conf->ntrunks; i++) {
+		t = &conf->trunks[i];
+		db_store_row(s, DBC_TRUNK, "sss", t->name, t->address.text,
+		    t->auth_username);
+		for (j = 0; j < t->nincoming; j++)
+			db_store_row(s, DBC_DDI, "sss", t->name,
+			    t->incoming[j].ddi, t->incoming[j].destination);
+	}
+}
+
+/* Store every config row; s->failed tells. */
+static void
+db_store_all(struct db_store *s, const struct config *conf)
+{
+	const struct extension	*e;
+	const struct user_rights *r;
+	char			 ha1[33];
+	size_t			 i;
+
+	db_store_row(s, DBC_SITE, "siss", conf->site_name, conf->site_id,
+	    conf->domain, conf->timezone);
+	for (i = 0; i < conf->nextensions; i++) {
+		e = &conf->extensions[i];
+		/* Passwords only as HA1, which is all digest needs. */
+		auth_ha1(e->number, conf->domain, e->password != NULL ?
+		    e->password : "", ha1);
+		db_store_row(s, DBC_EXT, "ssssi", e->number, ha1,
+		    e->base_user, e->location, e->remote_worker);
+	}
+	db_store_trunks(s, conf);
+	for (i = 0; i < conf->nuser_rights; i++) {
+		r = &conf->user_rights[i];
+		db_store_row(s, DBC_RIGHTS, "sii", r->name,
+		    r->outgoing_call_bar, r->block_forwarding);
+		db_store_shortcodes(s, "rights", r->name, &r->short_codes);
+	}
+	db_store_shortcodes(s, "system", "", &conf->short_codes);
+	for (i = 0; i < conf->ntime_profiles; i++)
+		db_store_tprofile(s, &conf->time_profiles[i]);
+	for (i = 0; i < conf->nusers; i++)
+		db_store_user(s, &conf->users[i]);
+}
+
+/* Replace the content of the config tables by conf, in one transaction. */
+int
+db_store_config(const struct config *conf, char **cause)
+{
+	struct db_store	 s;
+	int		 i;
+
+	*cause = NULL;
+	if (db_handle == NULL) {
+		xasprintf(cause, "database not open");
+		return (-1);
+	}
+	db_flush();
+	memset(&s, 0, sizeof(s));
+	if (db_exec("BEGIN; DELETE FROM user_buttons; DELETE FROM users;"
+	    " DELETE FROM ddis; DELETE FROM trunks; DELETE FROM extensions;"
+	    " DELETE FROM user_rights; DELETE FROM short_codes;"
+	    " DELETE FROM time_profiles; DELETE FROM site", cause) != 0)
+		goto fail;
+	for (i = 0; i < DBC_MAX; i++) {
+		if (sqlite3_prepare_v2(db_handle, db_cstmt_sql[i], -1,
+		    &s.st[i], NULL) != SQLITE_OK)
+			s.failed = 1;
+	}
+	db_store_all(&s, conf);
+	if (s.failed) {
+		xasprintf(cause, "store config: %s", sqlite3_errmsg(db_handle));
+		goto fail;
+	}
+	for (i = 0; i < DBC_MAX; i++)
+		sqlite3_finalize(s.st[i]);
+	if (db_exec("COMMIT", cause) == 0)
+		return (0);
+	memset(&s, 0, sizeof(s));
+fail:
+	for (i = 0; i < DBC_MAX; i++)
+		sqlite3_finalize(s.st[i]);
+	if (!sqlite3_get_autocommit(db_handle))
+		db_exec("ROLLBACK", NULL);
+	log_warnx("db error op=\"store config\" error=\"%s\"", *cause);
+	return (-1);
+}
+
+/* The stored login-code hash of user. */
+int
+db_user_login_code(const char *user, char *out, size_t len)
+{
+	sqlite3_stmt	*st;
+	const char	*h;
+	int		 rc = -1;
+
+	if (db_handle == NULL || sqlite3_prepare_v2(db_handle,
+	    "SELECT login_code FROM users WHERE number = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return (-1);
+	db_bind_text(st, 1, user);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (h = db_col_text(st, 0)) != NULL && strlen(h) < len) {
+		memcpy(out, h, strlen(h) + 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return (rc);
+}
+
+/* Hex-encode n bytes into out (2n + 1). */
+static void
+db_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Decode exactly len hex chars of s into out; returns bytes or -1. */
+static int
+db_unhex(const char *s, size_t len, unsigned char *out, size_t max)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (len % 2 != 0 || len / 2 > max || len == 0)
+		return (-1);
+	for (i = 0; i < len; i += 2) {
+		if (!isxdigit((unsigned char)s[i]) ||
+		    !isxdigit((unsigned char)s[i + 1]))
+			return (-1);
+		hi = isdigit((unsigned char)s[i]) ? s[i] - '0' :
+		    tolower((unsigned char)s[i]) - 'a' + 10;
+		lo = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' :
+		    tolower((unsigned char)s[i + 1]) - 'a' + 10;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	return ((int)(len / 2));
+}
+
+/* Hash a login code: "pbkdf2-sha256$iter$salthex$hashhex". */
+int
+db_login_code_hash(const char *code, char *out, size_t len)
+{
+	unsigned char	 salt[DB_SALT_LEN], hash[DB_HASH_LEN];
+	char		 salthex[2 * DB_SALT_LEN + 1];
+	char		 hashhex[2 * DB_HASH_LEN + 1];
+	int		 n;
+
+	if (RAND_bytes(salt, sizeof(salt)) != 1)
+		return (-1);
+	if (PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, sizeof(salt),
+	    DB_PBKDF2_ITER, EVP_sha256(), sizeof(hash), hash) != 1)
+		return (-1);
+	db_hex(salt, sizeof(salt), salthex);
+	db_hex(hash, sizeof(hash), hashhex);
+	n = snprintf(out, len, DB_HASH_PREFIX "%d$%s$%s", DB_PBKDF2_ITER,
+	    salthex, hashhex);
+	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(hashhex, sizeof(hashhex));
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/* Does code match a stored hash?  1 yes, 0 no (also when malformed). */
+int
+db_login_code_verify(const char *code, const char *stored)
+{
+	unsigned char	 salt[64], want[64], got[64];
+	const char	*p, *salthex, *hashhex;
+	char		*end;
+	long		 iter;
+	int		 nsalt, nhash, ok;
+
+	if (code == NULL || stored == NULL ||
+	    strncmp(stored, DB_HASH_PREFIX, strlen(DB_HASH_PREFIX)) != 0)
+		return (0);
+	p = stored + strlen(DB_HASH_PREFIX);
+	iter = strtol(p, &end, 10);
+	if (end == p || *end != '$' || iter < 1 || iter > DB_PBKDF2_MAX_ITER)
+		return (0);
+	salthex = end + 1;
+	if ((p = strchr(salthex, '$')) == NULL)
+		return (0);
+	hashhex = p + 1;
+	nsalt = db_unhex(salthex, (size_t)(p - salthex), salt, sizeof(salt));
+	nhash = db_unhex(hashhex, strlen(hashhex), want, sizeof(want));
+	if (nsalt == -1 || nhash == -1)
+		return (0);
+	if (PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, nsalt, (int)iter,
+	    EVP_sha256(), nhash, got) != 1)
+		return (0);
+	ok = CRYPTO_memcmp(got, want, (size_t)nhash) == 0;
+	explicit_bzero(got, sizeof(got));
+	return (ok);
+}

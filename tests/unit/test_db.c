@@ -1,0 +1,397 @@
+/*
+ * The database: schema, registrations, call records, config tables,
+ * login-code hashes, per-iteration batch commits and durability across a
+ * reopen.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "db.h"
+
+struct roamd	*env;
+
+/* Collected registrations from db_reg_foreach. */
+struct regs {
+	int	 n;
+	char	 ext[8][16];
+	char	 contact[8][64];
+	char	 peer[8][64];
+	char	 callid[8][64];
+	unsigned int cseq[8];
+	time_t	 expires[8];
+};
+
+static void
+collect_reg(const struct db_reg *r, void *arg)
+{
+	struct regs	*rs = arg;
+
+	if (rs->n >= 8)
+		return;
+	snprintf(rs->ext[rs->n], 16, "%s", r->ext);
+	snprintf(rs->contact[rs->n], 64, "%s", r->contact);
+	snprintf(rs->peer[rs->n], 64, "%s", r->peer ? r->peer : "");
+	snprintf(rs->callid[rs->n], 64, "%s", r->callid ? r->callid : "");
+	rs->cseq[rs->n] = r->cseq;
+	rs->expires[rs->n] = r->expires;
+	rs->n++;
+}
+
+static struct regs
+all_regs(void)
+{
+	struct regs	 rs;
+
+	memset(&rs, 0, sizeof(rs));
+	ck_assert_int_eq(db_reg_foreach(collect_reg, &rs), 0);
+	return (rs);
+}
+
+static void
+put_reg(const char *ext, const char *contact, unsigned int cseq,
+    time_t expires)
+{
+	struct db_reg	 r = { ext, contact, "udp:127.0.0.1:5070", "call-1",
+	    cseq, "TestPhone/1.0", expires };
+
+	ck_assert_int_eq(db_reg_put(&r), 0);
+}
+
+static void
+open_memory(struct event_base *base)
+{
+	char	*cause = NULL;
+
+	ck_assert_msg(db_open(":memory:", base, &cause) == 0, "%s", cause);
+}
+
+START_TEST(test_schema_version)
+{
+	open_memory(NULL);
+	ck_assert_int_eq(db_schema_version(), DB_SCHEMA_VERSION);
+	db_close();
+}
+END_TEST
+
+START_TEST(test_reg_put_update_del)
+{
+	struct regs	 rs;
+
+	open_memory(NULL);
+	put_reg("201", "sip:201@10.0.0.5:5060", 1, 1000);
+	put_reg("201", "sip:201@10.0.0.6:5060", 1, 2000);
+	put_reg("202", "sip:202@10.0.0.7:5060", 1, 3000);
+	rs = all_regs();
+	ck_assert_int_eq(rs.n, 3);
+	ck_assert_str_eq(rs.peer[0], "udp:127.0.0.1:5070");
+
+	/* Same ext+contact: updated, not duplicated. */
+	put_reg("201", "sip:201@10.0.0.5:5060", 7, 5000);
+	rs = all_regs();
+	ck_assert_int_eq(rs.n, 3);
+	ck_assert_str_eq(rs.contact[0], "sip:201@10.0.0.5:5060");
+	ck_assert_uint_eq(rs.cseq[0], 7);
+	ck_assert_int_eq(rs.expires[0], 5000);
+
+	ck_assert_int_eq(db_reg_del("201", "sip:201@10.0.0.5:5060"), 0);
+	rs = all_regs();
+	ck_assert_int_eq(rs.n, 2);
+	ck_assert_str_eq(rs.contact[0], "sip:201@10.0.0.6:5060");
+
+	ck_assert_int_eq(db_reg_del("201", NULL), 0);
+	rs = all_regs();
+	ck_assert_int_eq(rs.n, 1);
+	ck_assert_str_eq(rs.ext[0], "202");
+
+	ck_assert_int_eq(db_reg_del(NULL, NULL), 0);
+	ck_assert_int_eq(all_regs().n, 0);
+	db_close();
+}
+END_TEST
+
+struct cdrs {
+	int	 n;
+	char	 callee[4][16];
+	int	 cause[4];
+	time_t	 answer[4];
+	int	 null_user;
+};
+
+static void
+collect_cdr(const struct db_cdr *c, void *arg)
+{
+	struct cdrs	*cs = arg;
+
+	if (cs->n >= 4)
+		return;
+	snprintf(cs->callee[cs->n], 16, "%s", c->callee);
+	cs->cause[cs->n] = c->cause;
+	cs->answer[cs->n] = c->answer;
+	if (c->caller_user == NULL)
+		cs->null_user++;
+	cs->n++;
+}
+
+START_TEST(test_cdr_add_foreach)
+{
+	struct db_cdr	 a = { "c1@x", "201", "201", "201", "202", "202", NULL,
+	    1000, 1005, 1060, 200, "OK" };
+	struct db_cdr	 b = { "c2@x", NULL, "299", "299", "999", NULL, "pstn",
+	    2000, 0, 2010, 486, "Busy Here" };
+	struct cdrs	 cs;
+
+	open_memory(NULL);
+	ck_assert_int_eq(db_cdr_add(&a), 0);
+	ck_assert_int_eq(db_cdr_add(&b), 0);
+	memset(&cs, 0, sizeof(cs));
+	ck_assert_int_eq(db_cdr_foreach(0, collect_cdr, &cs), 0);
+	ck_assert_int_eq(cs.n, 2);
+	ck_assert_str_eq(cs.callee[0], "202");
+	ck_assert_int_eq(cs.answer[0], 1005);
+	ck_assert_int_eq(cs.cause[1], 486);
+	ck_assert_int_eq(cs.null_user, 1);
+	/* Only the records since a time. */
+	memset(&cs, 0, sizeof(cs));
+	ck_assert_int_eq(db_cdr_foreach(1500, collect_cdr, &cs), 0);
+	ck_assert_int_eq(cs.n, 1);
+	ck_assert_str_eq(cs.callee[0], "999");
+	db_close();
+}
+END_TEST
+
+START_TEST(test_login_code_hash_verify)
+{
+	char	 h1[DB_LOGIN_HASH_LEN], h2[DB_LOGIN_HASH_LEN];
+
+	ck_assert_int_eq(db_login_code_hash("4321", h1, sizeof(h1)), 0);
+	ck_assert_int_eq(db_login_code_hash("4321", h2, sizeof(h2)), 0);
+	ck_assert_msg(strncmp(h1, "pbkdf2-sha256$10000$", 20) == 0, "%s", h1);
+	/* Salted: the same code hashes differently each time. */
+	ck_assert_str_ne(h1, h2);
+	ck_assert_int_eq(db_login_code_verify("4321", h1), 1);
+	ck_assert_int_eq(db_login_code_verify("4321", h2), 1);
+	ck_assert_int_eq(db_login_code_verify("1234", h1), 0);
+	ck_assert_int_eq(db_login_code_verify("43210", h1), 0);
+	ck_assert_int_eq(db_login_code_verify("4321", "4321"), 0);
+	ck_assert_int_eq(db_login_code_verify("4321",
+	    "pbkdf2-sha256$99999999$00$00"), 0);
+	ck_assert_int_eq(db_login_code_hash("4321", h1, 20), -1);
+}
+END_TEST
+
+/* A small config built by hand. */
+static struct config *
+make_config(const char *user, const char *code)
+{
+	static struct extension	 ext[2];
+	static struct user	 users[1];
+	static struct shortcode	 sc[1];
+	static struct trunk	 trunk[1];
+	static struct ddi_route	 ddi[1];
+	static struct config	 conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.site_name = "london";
+	conf.site_id = 1;
+	conf.domain = "london.example.net";
+	ext[0] = (struct extension){ "201", "phone-secret-201", "201",
+	    "desk 14", 0, 1 };
+	ext[1] = (struct extension){ "299", "phone-secret-299", NULL, NULL,
+	    1, 2 };
+	conf.extensions = ext;
+	conf.nextensions = 2;
+	memset(users, 0, sizeof(users));
+	users[0].number = (char *)user;
+	users[0].name = "Alice Smith";
+	users[0].login_code = (char *)code;
+	users[0].profile = PROFILE_POWER_USER;
+	users[0].forward.no_answer_time = 15;
+	conf.users = users;
+	conf.nusers = 1;
+	sc[0] = (struct shortcode){ "9N", SC_DIAL, "N", "pstn", NULL, 1 };
+	conf.short_codes.v = sc;
+	conf.short_codes.n = 1;
+	ddi[0] = (struct ddi_route){ "442071230201", "201" };
+	memset(trunk, 0, sizeof(trunk));
+	trunk[0].name = "pstn";
+	trunk[0].address.text = "udp:127.0.0.1:5090";
+	trunk[0].incoming = ddi;
+	trunk[0].nincoming = 1;
+	conf.trunks = trunk;
+	conf.ntrunks = 1;
+	return (&conf);
+}
+
+START_TEST(test_store_config_hashes_login_codes)
+{
+	char	 h[DB_LOGIN_HASH_LEN], *cause = NULL;
+
+	open_memory(NULL);
+	ck_assert_msg(db_store_config(make_config("201", "4321"), &cause) == 0,
+	    "%s", cause);
+	ck_assert_int_eq(db_user_login_code("201", h, sizeof(h)), 0);
+	ck_assert_str_ne(h, "4321");
+	ck_assert_int_eq(db_login_code_verify("4321", h), 1);
+	ck_assert_int_eq(db_login_code_verify("0000", h), 0);
+
+	/* A second store replaces the content: 201 is gone. */
+	ck_assert_msg(db_store_config(make_config("202", "8765"), &cause) == 0,
+	    "%s", cause);
+	ck_assert_int_eq(db_user_login_code("201", h, sizeof(h)), -1);
+	ck_assert_int_eq(db_user_login_code("202", h, sizeof(h)), 0);
+	ck_assert_int_eq(db_login_code_verify("8765", h), 1);
+	db_close();
+}
+END_TEST
+
+START_TEST(test_store_config_keeps_registrations)
+{
+	char	*cause = NULL;
+
+	open_memory(NULL);
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	ck_assert_msg(db_store_config(make_config("201", "4321"), &cause) == 0,
+	    "%s", cause);
+	ck_assert_int_eq(all_regs().n, 1);
+	db_close();
+}
+END_TEST
+
+START_TEST(test_without_base_writes_commit_at_once)
+{
+	open_memory(NULL);
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	ck_assert_uint_eq(db_pending(), 0);
+	db_close();
+}
+END_TEST
+
+static unsigned int	 seen_pending;
+
+static void
+write_a(evutil_socket_t fd, short ev, void *arg)
+{
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+}
+
+static void
+write_b(evutil_socket_t fd, short ev, void *arg)
+{
+	put_reg("202", "sip:202@10.0.0.6", 1, 1000);
+	seen_pending = db_pending();
+}
+
+START_TEST(test_writes_of_one_iteration_commit_together)
+{
+	struct event_base	*base;
+	struct event		*a, *b;
+
+	base = event_base_new();
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	open_memory(base);
+	a = event_new(base, -1, 0, write_a, NULL);
+	b = event_new(base, -1, 0, write_b, NULL);
+	event_priority_set(a, 1);
+	event_priority_set(b, 1);
+	event_active(a, EV_TIMEOUT, 1);
+	event_active(b, EV_TIMEOUT, 1);
+	seen_pending = 0;
+	event_base_dispatch(base);
+	/* Both writes were in one open batch; the loop then committed it. */
+	ck_assert_uint_eq(seen_pending, 2);
+	ck_assert_uint_eq(db_pending(), 0);
+	ck_assert_int_eq(all_regs().n, 2);
+
+	/* Outside the loop a write waits for the next iteration or flush. */
+	put_reg("203", "sip:203@10.0.0.7", 1, 1000);
+	ck_assert_uint_eq(db_pending(), 1);
+	ck_assert_int_eq(db_flush(), 0);
+	ck_assert_uint_eq(db_pending(), 0);
+	db_close();
+	event_free(a);
+	event_free(b);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(test_reopen_file_keeps_registrations)
+{
+	struct event_base	*base;
+	struct regs		 rs;
+	char			 path[64], side[80], *cause = NULL;
+
+	snprintf(path, sizeof(path), "/tmp/test_db_%ld.db", (long)getpid());
+	unlink(path);
+	base = event_base_new();
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	ck_assert_msg(db_open(path, base, &cause) == 0, "%s", cause);
+	put_reg("201", "sip:201@10.0.0.5", 4, 1234);
+	/* Not committed by the loop: db_close must flush it. */
+	db_close();
+	event_base_free(base);
+
+	ck_assert_msg(db_open(path, NULL, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(db_schema_version(), DB_SCHEMA_VERSION);
+	rs = all_regs();
+	ck_assert_int_eq(rs.n, 1);
+	ck_assert_str_eq(rs.contact[0], "sip:201@10.0.0.5");
+	ck_assert_uint_eq(rs.cseq[0], 4);
+	ck_assert_int_eq(rs.expires[0], 1234);
+	db_close();
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+END_TEST
+
+START_TEST(test_open_bad_path_fails_with_cause)
+{
+	char	*cause = NULL;
+
+	ck_assert_int_eq(db_open("/nonexistent/dir/x.db", NULL, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	/* Writes without a database fail, they do not crash. */
+	ck_assert_int_eq(db_reg_del("201", NULL), -1);
+}
+END_TEST
+
+static Suite *
+db_suite(void)
+{
+	Suite	*s = suite_create("db");
+	TCase	*tc = tcase_create("db");
+
+	tcase_add_test(tc, test_schema_version);
+	tcase_add_test(tc, test_reg_put_update_del);
+	tcase_add_test(tc, test_cdr_add_foreach);
+	tcase_add_test(tc, test_login_code_hash_verify);
+	tcase_add_test(tc, test_store_config_hashes_login_codes);
+	tcase_add_test(tc, test_store_config_keeps_registrations);
+	tcase_add_test(tc, test_without_base_writes_commit_at_once);
+	tcase_add_test(tc, test_writes_of_one_iteration_commit_together);
+	tcase_add_test(tc, test_reopen_file_keeps_registrations);
+	tcase_add_test(tc, test_open_bad_path_fails_with_cause);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(db_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
