@@ -71,6 +71,18 @@ int	db_cdr_foreach(time_t since, void (*)(const struct db_cdr *, void *),
 	    void *);
 
 /*
+ * For sibling db_*.c files (db_state.c), which may include <sqlite3.h>:
+ * the open handle (NULL when closed), and the batch protocol every write
+ * follows: db_write_begin() (joins or opens the loop iteration's
+ * transaction; 0 or -1), the statement, then return db_write_end(rc)
+ * (commits at once when not batching or the batch is large).
+ */
+struct sqlite3;
+struct sqlite3	*db_sqlite(void);
+int	db_write_begin(void);
+int	db_write_end(int rc);
+
+/*
  * Login codes are stored salted and hashed (PBKDF2-HMAC-SHA256):
  * db_login_code_hash fills out (DB_LOGIN_HASH_LEN) and returns 0 or -1;
  * db_login_code_verify returns 1 on a match, 0 otherwise.

@@ -390,9 +390,16 @@ db_pending(void)
 	return (db_batch_writes);
 }
 
+/* The SQLite handle, for db_*.c siblings. */
+sqlite3 *
+db_sqlite(void)
+{
+	return (db_handle);
+}
+
 /* Make sure a batch transaction is open before a write. */
-static int
-db_batch_begin(void)
+int
+db_write_begin(void)
 {
 	if (db_handle == NULL) {
 		log_warnx("db error op=write error=\"not open\"");
@@ -409,8 +416,8 @@ db_batch_begin(void)
 }
 
 /* After a write: commit now when not batching or the batch is large. */
-static int
-db_batch_done(int rc)
+int
+db_write_end(int rc)
 {
 	if (db_commit_ev == NULL || ++db_batch_writes >= DB_BATCH_MAX) {
 		if (db_flush() != 0)
@@ -425,7 +432,7 @@ db_reg_put(const struct db_reg *r)
 {
 	sqlite3_stmt	*st;
 
-	if (db_batch_begin() != 0)
+	if (db_write_begin() != 0)
 		return (-1);
 	st = db_stmts[DBS_REG_PUT];
 	db_bind_text(st, 1, r->ext);
@@ -435,7 +442,7 @@ db_reg_put(const struct db_reg *r)
 	sqlite3_bind_int64(st, 5, r->cseq);
 	db_bind_text(st, 6, r->user_agent);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->expires);
-	return (db_batch_done(db_step_done(st, "reg put")));
+	return (db_write_end(db_step_done(st, "reg put")));
 }
 
 /* Delete one binding, all of an extension (contact NULL), or all. */
@@ -444,7 +451,7 @@ db_reg_del(const char *ext, const char *contact)
 {
 	sqlite3_stmt	*st;
 
-	if (db_batch_begin() != 0)
+	if (db_write_begin() != 0)
 		return (-1);
 	if (ext == NULL)
 		st = db_stmts[DBS_REG_DEL_ALL];
@@ -456,7 +463,7 @@ db_reg_del(const char *ext, const char *contact)
 		db_bind_text(st, 1, ext);
 	if (ext != NULL && contact != NULL)
 		db_bind_text(st, 2, contact);
-	return (db_batch_done(db_step_done(st, "reg del")));
+	return (db_write_end(db_step_done(st, "reg del")));
 }
 
 /* Call fn for every stored binding. */
@@ -492,7 +499,7 @@ db_cdr_add(const struct db_cdr *c)
 {
 	sqlite3_stmt	*st;
 
-	if (db_batch_begin() != 0)
+	if (db_write_begin() != 0)
 		return (-1);
 	st = db_stmts[DBS_CDR_ADD];
 	db_bind_text(st, 1, c->callid);
@@ -507,7 +514,7 @@ db_cdr_add(const struct db_cdr *c)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->end);
 	sqlite3_bind_int(st, 11, c->cause);
 	db_bind_text(st, 12, c->reason);
-	return (db_batch_done(db_step_done(st, "cdr add")));
+	return (db_write_end(db_step_done(st, "cdr add")));
 }
 
 /* Call fn for every call record that started at or after since. */
