@@ -4,6 +4,13 @@
  * one costs the same with 30 or 30,000 alive; timers A-K are libevent
  * timers.  INVITE server transactions keep an "Accepted" state (RFC 6026)
  * in which they retransmit 2xx until the ACK arrives.
+ *
+ * Lifetime: a transaction frees itself once terminated.  A client
+ * transaction pointer is valid until its final callback (or detach); a
+ * server transaction pointer until its final response has been sent.  To
+ * keep a pointer longer, set an owner (sip_tx_set_owner): the transaction
+ * is then kept, even terminated, until sip_tx_detach() or
+ * sip_tx_set_owner(tx, NULL).  In a timer values struct, 0 means default.
  */
 #ifndef SIP_TX_H
 #define SIP_TX_H
@@ -20,6 +27,7 @@ struct sip_tx_timers {
 	int	t1;	/* 500 */
 	int	t2;	/* 4000 */
 	int	t4;	/* 5000 */
+	int	d;	/* Timer D over UDP: 32000; 0 = default */
 };
 
 /* What the layer hands to the core (the dispatcher in main.c). */
@@ -73,14 +81,23 @@ const char	*sip_tx_local_tag(struct sip_tx *);
 /*
  * Client transactions: push a Via with a fresh branch onto req, send it
  * to dst and run the timers.  Ownership of req passes to the layer.
+ * NULL (req freed, no callback) only when req is no request or an ACK;
+ * a send failure is reported as 503 through cb, after this returns.
  */
 struct sip_tx	*sip_tx_send(struct sip_msg *req, const struct sip_peer *dst,
 		    const struct sip_tx_cb *);
-/* CANCEL a client INVITE (sent as soon as a provisional has arrived). */
+/*
+ * CANCEL a client INVITE (sent as soon as a provisional has arrived; no-op
+ * after a final).  The INVITE then ends with its 487, or with 408 when
+ * nothing final comes within 64*T1 of the CANCEL.
+ */
 int		 sip_tx_cancel(struct sip_tx *);
-/* The owner is going away: no more callbacks. */
+/* The owner is going away: no more callbacks, clears the owner. */
 void		 sip_tx_detach(struct sip_tx *);
-/* Push a Via and send a request outside any transaction (ACK for 2xx). */
+/*
+ * Push a Via and send a request outside any transaction (ACK for 2xx).
+ * Ownership passes, as with sip_tx_send(): build a fresh one per send.
+ */
 int		 sip_tx_send_stateless(struct sip_msg *, const struct sip_peer *);
 
 size_t		 sip_tx_count(void);
