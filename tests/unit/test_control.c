@@ -37,7 +37,8 @@ roamd_reload(char **errs)
 	test_reloads++;
 	if (test_reload_fail) {
 		*errs = strdup("roamd.yaml:12:5: unknown key \"nmber\"\n"
-		    "roamd.yaml:20:3: user 202: no such user rights \"Sale\"\n");
+		    "roamd.yaml:20:3: user 202: "
+		    "no such user rights \"Sale\"\n");
 		return (-1);
 	}
 	*errs = NULL;
@@ -234,7 +235,8 @@ START_TEST(test_user_json_logged_in_at_base)
 	ck_assert_ptr_nonnull(strstr(out, "\"extension\":\"201\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"logged_in\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"profile\":\"power_user\""));
-	ck_assert_ptr_nonnull(strstr(out, "\"effective_user_rights\":\"Sales\""));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "\"effective_user_rights\":\"Sales\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"dnd\":false"));
 	ck_assert_ptr_nonnull(strstr(out, "\"forward\":{\"number\":\"202\","
 	    "\"unconditional\":false,\"on_busy\":true,\"on_no_answer\":false,"
