@@ -2,9 +2,12 @@
  * HTTP digest authentication for SIP: RFC 2617 with RFC 8760's MD5 and
  * qop=auth (RFC 3261 section 22.4).
  *
- * A nonce is "<16 hex digits of time><32 hex digits of HMAC>": the HMAC
- * (SHA-256 under a secret drawn at every start, truncated to 128 bits)
- * proves we issued it, the time says how old it is.  Nothing is stored when
+ * A nonce is "<16 hex digits of time><12 hex random><32 hex HMAC>": the
+ * HMAC (SHA-256 over time and random under a secret drawn at every start,
+ * truncated to 128 bits) proves we issued it, the time says how old it
+ * is, and the random part makes every challenge distinct (two phones
+ * challenged in the same second must not share a nonce, or the second
+ * one's nc=1 would look like a replay).  Nothing is stored when
  * a challenge is sent, so a flood of unauthenticated REGISTERs costs no
  * memory.  Only a nonce that authenticated is remembered, with the highest
  * nonce-count seen, to refuse replays (RFC 2617 3.2.2: the server "should"
@@ -37,7 +40,9 @@
 #define AUTH_SECRET_LEN		32
 #define AUTH_MAC_LEN		16	/* bytes of HMAC kept in the nonce */
 #define AUTH_TS_HEX		16
-#define AUTH_NONCE_HEX		(AUTH_TS_HEX + 2 * AUTH_MAC_LEN)
+#define AUTH_RND_LEN		6	/* bytes of randomness per nonce */
+#define AUTH_PFX_HEX		(AUTH_TS_HEX + 2 * AUTH_RND_LEN)
+#define AUTH_NONCE_HEX		(AUTH_PFX_HEX + 2 * AUTH_MAC_LEN)
 #define AUTH_PRUNE_INTERVAL	30
 
 /* A nonce that authenticated at least once. */
@@ -136,18 +141,15 @@ auth_response(const char *ha1, const char *nonce, const char *nc,
 		auth_md5_join(out, 3, ha1, nonce, ha2);
 }
 
-/* The HMAC part of the nonce for issue time ts, as hex. */
+/* The HMAC part of a nonce over its prefix (time and random hex). */
 static void
-auth_nonce_mac(uint64_t ts, char out[2 * AUTH_MAC_LEN + 1])
+auth_nonce_mac(const char *prefix, char out[2 * AUTH_MAC_LEN + 1])
 {
-	unsigned char	 msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
 	unsigned int	 maclen = 0;
-	int		 i;
 
-	for (i = 0; i < 8; i++)
-		msg[i] = (unsigned char)(ts >> (56 - 8 * i));
-	if (HMAC(EVP_sha256(), auth_secret, sizeof(auth_secret), msg,
-	    sizeof(msg), mac, &maclen) == NULL)
+	if (HMAC(EVP_sha256(), auth_secret, sizeof(auth_secret),
+	    (const unsigned char *)prefix, AUTH_PFX_HEX, mac, &maclen) == NULL)
 		fatalx("auth: HMAC failed");
 	auth_hex(mac, AUTH_MAC_LEN, out);
 }
@@ -156,10 +158,15 @@ auth_nonce_mac(uint64_t ts, char out[2 * AUTH_MAC_LEN + 1])
 void
 auth_nonce(char *buf, size_t len, time_t now)
 {
-	char	 mac[2 * AUTH_MAC_LEN + 1];
+	unsigned char	 rnd[AUTH_RND_LEN];
+	char		 prefix[AUTH_PFX_HEX + 1], mac[2 * AUTH_MAC_LEN + 1];
 
-	auth_nonce_mac((uint64_t)now, mac);
-	snprintf(buf, len, "%016" PRIx64 "%s", (uint64_t)now, mac);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		fatalx("auth: RAND_bytes failed");
+	snprintf(prefix, sizeof(prefix), "%016" PRIx64, (uint64_t)now);
+	auth_hex(rnd, sizeof(rnd), prefix + AUTH_TS_HEX);
+	auth_nonce_mac(prefix, mac);
+	snprintf(buf, len, "%s%s", prefix, mac);
 }
 
 /* Verify a nonce is ours; its issue time in *ts.  0 or -1 (forged). */
@@ -167,7 +174,6 @@ static int
 auth_nonce_verify(const char *nonce, time_t *ts)
 {
 	char		 mac[2 * AUTH_MAC_LEN + 1], tshex[AUTH_TS_HEX + 1];
-	uint64_t	 t;
 	size_t		 i;
 
 	if (strlen(nonce) != AUTH_NONCE_HEX)
@@ -177,13 +183,12 @@ auth_nonce_verify(const char *nonce, time_t *ts)
 		    isupper((unsigned char)nonce[i]))
 			return (-1);
 	}
+	auth_nonce_mac(nonce, mac);
+	if (CRYPTO_memcmp(mac, nonce + AUTH_PFX_HEX, sizeof(mac) - 1) != 0)
+		return (-1);
 	memcpy(tshex, nonce, AUTH_TS_HEX);
 	tshex[AUTH_TS_HEX] = '\0';
-	t = strtoull(tshex, NULL, 16);
-	auth_nonce_mac(t, mac);
-	if (CRYPTO_memcmp(mac, nonce + AUTH_TS_HEX, sizeof(mac) - 1) != 0)
-		return (-1);
-	*ts = (time_t)t;
+	*ts = (time_t)strtoull(tshex, NULL, 16);
 	return (0);
 }
 

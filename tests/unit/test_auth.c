@@ -213,6 +213,25 @@ START_TEST(test_increasing_nc_accepted)
 }
 END_TEST
 
+START_TEST(test_same_second_challenges_are_distinct)
+{
+	struct sip_auth	 a;
+	char		 n1[64], n2[64], ha1[33], resp[33];
+
+	/* Two phones challenged in the same second each get their own. */
+	auth_nonce(n1, sizeof(n1), T0);
+	auth_nonce(n2, sizeof(n2), T0);
+	ck_assert_str_ne(n1, n2);
+	auth_ha1("201", REALM, "phone-secret-201", ha1);
+	make_auth(&a, resp, n1, "phone-secret-201", "00000001");
+	ck_assert_int_eq(auth_check(&a, "REGISTER", REALM, ha1, T0),
+	    AUTH_OK);
+	make_auth(&a, resp, n2, "phone-secret-201", "00000001");
+	ck_assert_int_eq(auth_check(&a, "REGISTER", REALM, ha1, T0),
+	    AUTH_OK);
+}
+END_TEST
+
 START_TEST(test_without_qop_nonce_used_once)
 {
 	struct sip_auth	 a;
@@ -368,6 +387,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_stale_nonce);
 	tcase_add_test(tc, test_replayed_nc_refused);
 	tcase_add_test(tc, test_increasing_nc_accepted);
+	tcase_add_test(tc, test_same_second_challenges_are_distinct);
 	tcase_add_test(tc, test_without_qop_nonce_used_once);
 	tcase_add_test(tc, test_forged_nonce_refused);
 	tcase_add_test(tc, test_challenge_format);
