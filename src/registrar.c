@@ -311,10 +311,11 @@ static void
 registrar_free_aor(const char *key, void *val, void *arg)
 {
 	struct reg_aor		*aor = val;
-	struct reg_entry	*re;
+	size_t			 n;
 
-	while ((re = TAILQ_FIRST(&aor->entries)) != NULL)
-		registrar_unlink(re);
+	/* The last unlink frees aor itself: count, do not re-read it. */
+	for (n = aor->n; n > 0; n--)
+		registrar_unlink(TAILQ_FIRST(&aor->entries));
 }
 
 /* Free everything; the db keeps the bindings for the next start. */
@@ -335,14 +336,15 @@ static void
 registrar_reload_aor(const char *key, void *val, void *arg)
 {
 	struct reg_aor		*aor = val;
-	struct reg_entry	*re;
+	size_t			 n;
 
 	if (hmap_get(reg_exts, key) != NULL)
 		return;
 	log_info("unregister ext=%s reason=\"extension removed\"", key);
 	db_reg_del(key, NULL);
-	while ((re = TAILQ_FIRST(&aor->entries)) != NULL)
-		registrar_unlink(re);
+	/* The last unlink frees aor itself: count, do not re-read it. */
+	for (n = aor->n; n > 0; n--)
+		registrar_unlink(TAILQ_FIRST(&aor->entries));
 }
 
 /* The config changed: new HA1s, and bindings of removed extensions go. */
