@@ -35,6 +35,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "hmap.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -92,6 +93,17 @@ static struct event	*db_commit_ev;
 static unsigned int	 db_batch_writes;
 static int		 db_version;
 
+/*
+ * Login-code hashes of the last config stored, by user: PBKDF2 costs
+ * milliseconds per user, so a reload re-hashes only the codes that
+ * changed instead of blocking the loop for every user.
+ */
+struct db_code {
+	char	*code;
+	char	 hash[DB_LOGIN_HASH_LEN];
+};
+static struct hmap	*db_code_cache;
+
 /* Version 1: the config tables, registrations and call records. */
 static const char db_schema_v1[] =
     "CREATE TABLE site (name TEXT NOT NULL, id INTEGER NOT NULL,"
@@ -140,6 +152,7 @@ static const char db_schema_v1[] =
     "CREATE INDEX cdr_start ON cdr (start_time);";
 
 static int	db_migrate_v1(char **);
+static void	db_code_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
 static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
@@ -357,6 +370,8 @@ db_close(void)
 		db_log_error("close");
 	db_handle = NULL;
 	db_version = 0;
+	hmap_free(db_code_cache, db_code_free);
+	db_code_cache = NULL;
 }
 
 /* The schema version of the open database. */
@@ -626,20 +641,52 @@ db_store_shortcodes(struct db_store *s, const char *tier, const char *owner,
 	}
 }
 
+/* Forget a cached hash. */
+static void
+db_code_free(void *arg)
+{
+	struct db_code	*c = arg;
+
+	explicit_bzero(c->code, strlen(c->code));
+	free(c->code);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+/* The stored form of a user's login code, hashing only when it changed. */
+static const char *
+db_code_hash(const char *user, const char *code)
+{
+	struct db_code	*c;
+
+	if (db_code_cache == NULL)
+		db_code_cache = hmap_new();
+	c = hmap_get(db_code_cache, user);
+	if (c != NULL && strcmp(c->code, code) == 0)
+		return (c->hash);
+	if (c != NULL)
+		db_code_free(hmap_del(db_code_cache, user));
+	c = xcalloc(1, sizeof(*c));
+	if (db_login_code_hash(code, c->hash, sizeof(c->hash)) != 0) {
+		free(c);
+		return (NULL);
+	}
+	c->code = xstrdup(code);
+	hmap_put(db_code_cache, user, c);
+	return (c->hash);
+}
+
 /* Store one user, its login code hashed, its buttons and short codes. */
 static void
 db_store_user(struct db_store *s, const struct user *u)
 {
 	const struct button	*b;
-	char			 hash[DB_LOGIN_HASH_LEN];
 	const char		*code = NULL;
 	size_t			 i;
 
-	if (u->login_code != NULL) {
-		if (db_login_code_hash(u->login_code, hash, sizeof(hash)) != 0)
-			s->failed = 1;
-		code = hash;
-	}
+	if (u->login_code != NULL &&
+	    (code = db_code_hash(u->number, u->login_code)) == NULL)
+		s->failed = 1;
 	db_store_row(s, DBC_USER, "sssissssisiiiisi", u->number, u->name,
 	    code, u->force_login, config_profile_name(u->profile),
 	    u->user_rights, u->out_of_hours_user_rights,
@@ -647,7 +694,6 @@ db_store_user(struct db_store *s, const struct user *u)
 	    u->forward.unconditional, u->forward.on_busy,
 	    u->forward.on_no_answer, u->forward.no_answer_time,
 	    u->twinning_number, u->twinning_enabled);
-	explicit_bzero(hash, sizeof(hash));
 	for (i = 0; i < u->nbuttons; i++) {
 		b = &u->buttons[i];
 		db_store_row(s, DBC_BUTTON, "sisssss", u->number, (int)i,

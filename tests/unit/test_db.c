@@ -230,7 +230,7 @@ make_config(const char *user, const char *code)
 
 START_TEST(test_store_config_hashes_login_codes)
 {
-	char	 h[DB_LOGIN_HASH_LEN], *cause = NULL;
+	char	 h[DB_LOGIN_HASH_LEN], h2[DB_LOGIN_HASH_LEN], *cause = NULL;
 
 	open_memory(NULL);
 	ck_assert_msg(db_store_config(make_config("201", "4321"), &cause) == 0,
@@ -239,6 +239,18 @@ START_TEST(test_store_config_hashes_login_codes)
 	ck_assert_str_ne(h, "4321");
 	ck_assert_int_eq(db_login_code_verify("4321", h), 1);
 	ck_assert_int_eq(db_login_code_verify("0000", h), 0);
+
+	/* Storing the same code again keeps its hash (no re-hashing). */
+	ck_assert_msg(db_store_config(make_config("201", "4321"), &cause) == 0,
+	    "%s", cause);
+	ck_assert_int_eq(db_user_login_code("201", h2, sizeof(h2)), 0);
+	ck_assert_str_eq(h, h2);
+	/* A changed code is hashed anew. */
+	ck_assert_msg(db_store_config(make_config("201", "9999"), &cause) == 0,
+	    "%s", cause);
+	ck_assert_int_eq(db_user_login_code("201", h2, sizeof(h2)), 0);
+	ck_assert_int_eq(db_login_code_verify("9999", h2), 1);
+	ck_assert_int_eq(db_login_code_verify("4321", h2), 0);
 
 	/* A second store replaces the content: 201 is gone. */
 	ck_assert_msg(db_store_config(make_config("202", "8765"), &cause) == 0,
