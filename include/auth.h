@@ -57,5 +57,7 @@ const char *auth_result_name(enum auth_result);
  * "replay", "forged nonce", ...); never contains a secret.
  */
 const char *auth_cause(void);
+/* Nonces remembered for replay protection (bounded by pruning). */
+size_t	auth_nonces_remembered(void);
 
 #endif

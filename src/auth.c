@@ -398,6 +398,13 @@ auth_answer(char *buf, size_t len, const struct sip_challenge *c,
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }
 
+/* How many used nonces are remembered. */
+size_t
+auth_nonces_remembered(void)
+{
+	return (auth_used != NULL ? hmap_count(auth_used) : 0);
+}
+
 /* Name of a result for logs. */
 const char *
 auth_result_name(enum auth_result r)

@@ -721,8 +721,8 @@ db_store_tprofile(struct db_store *s, const struct time_profile *tp)
 	}
 	for (i = 0; i < tp->ndates; i++) {
 		d = &tp->dates[i];
-		snprintf(first, sizeof(first), "%04d-%02d-%02d", d->year % 10000,
-		    d->month % 100, d->day % 100);
+		snprintf(first, sizeof(first), "%04d-%02d-%02d",
+		    d->year % 10000, d->month % 100, d->day % 100);
 		snprintf(last, sizeof(last), "%04d-%02d-%02d",
 		    d->end_year % 10000, d->end_month % 100, d->end_day % 100);
 		db_store_row(s, DBC_TP, "sisissii", tp->name,

@@ -275,6 +275,29 @@ START_TEST(test_forged_nonce_refused)
 }
 END_TEST
 
+START_TEST(test_used_nonces_pruned)
+{
+	struct sip_auth	 a;
+	char		 nonce[64], ha1[33], resp[33];
+	int		 i;
+
+	auth_ha1("201", REALM, "phone-secret-201", ha1);
+	for (i = 0; i < 50; i++) {
+		auth_nonce(nonce, sizeof(nonce), T0);
+		make_auth(&a, resp, nonce, "phone-secret-201", "00000001");
+		ck_assert_int_eq(auth_check(&a, "REGISTER", REALM, ha1, T0),
+		    AUTH_OK);
+	}
+	ck_assert_uint_eq(auth_nonces_remembered(), 50);
+	/* Once they are stale they are forgotten. */
+	auth_nonce(nonce, sizeof(nonce), T0 + 2 * AUTH_NONCE_LIFETIME);
+	make_auth(&a, resp, nonce, "phone-secret-201", "00000001");
+	ck_assert_int_eq(auth_check(&a, "REGISTER", REALM, ha1,
+	    T0 + 2 * AUTH_NONCE_LIFETIME), AUTH_OK);
+	ck_assert_uint_eq(auth_nonces_remembered(), 1);
+}
+END_TEST
+
 START_TEST(test_challenge_format)
 {
 	char	 buf[256];
@@ -390,6 +413,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_same_second_challenges_are_distinct);
 	tcase_add_test(tc, test_without_qop_nonce_used_once);
 	tcase_add_test(tc, test_forged_nonce_refused);
+	tcase_add_test(tc, test_used_nonces_pruned);
 	tcase_add_test(tc, test_challenge_format);
 	tcase_add_test(tc, test_answer_round_trips);
 	tcase_add_test(tc, test_answer_without_qop_round_trips);

@@ -121,13 +121,14 @@ send_req(const char *method, const char *ext, const char *password,
 		snprintf(uri, sizeof(uri), "sip:202@%s", DOMAIN);
 	if (password != NULL) {
 		auth_ha1(ext, DOMAIN, password, ha1);
-		auth_response(ha1, cur_nonce, nc, "0a4f113b", "auth", method, uri,
-		    resp);
+		auth_response(ha1, cur_nonce, nc, "0a4f113b", "auth", method,
+		    uri, resp);
 		snprintf(authz, sizeof(authz), "%s: Digest username=\"%s\", "
 		    "realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\", "
 		    "algorithm=MD5, cnonce=\"0a4f113b\", qop=auth, nc=%s\r\n",
 		    strcmp(method, "REGISTER") == 0 ? "Authorization" :
-		    "Proxy-Authorization", ext, DOMAIN, cur_nonce, uri, resp, nc);
+		    "Proxy-Authorization", ext, DOMAIN, cur_nonce, uri, resp,
+		    nc);
 	}
 	branch_seq++;
 	n = snprintf(buf, sizeof(buf),
