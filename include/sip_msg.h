@@ -48,21 +48,29 @@ struct sip_contact {
 };
 
 /*
- * Pre-scan and parse one message.  On success returns 0 and *out.  On
- * failure returns -1 with a static *cause; when the bytes were a request
- * good enough to answer, *status is the 4xx/5xx to answer with (415 for
- * multipart, 513 too large, 400 bad) and *out holds what could be parsed
- * (for building that answer), else *out is NULL and *status 0.
+ * Pre-scan and parse one message.  On success returns 0, *status 0 and
+ * *out.  On failure returns -1 with a static *cause; when the bytes were a
+ * request (not ACK) good enough to answer (Via, From, To, Call-ID and CSeq
+ * parse), *status is the 4xx/5xx to answer with (415 for multipart, 513
+ * too large, 400 bad) and *out holds what could be parsed (only good for
+ * sip_msg_response() and logging), else *out is NULL and *status 0 (drop).
+ * Bytes after Content-Length are ignored (RFC 3261 18.3); leading CRLFs
+ * (keep-alives) are skipped.
  */
 int		 sip_msg_parse(const char *buf, size_t len, struct sip_msg **out,
 		    int *status, const char **cause);
-/* Just the pre-scan (exposed for tests and the fuzzer). */
+/*
+ * Just the pre-scan (exposed for tests and the fuzzer): 0 when osip may
+ * see the bytes, else -1 with *status as above (0 = not SIP, drop).  The
+ * status is what the limit calls for, whether or not it is answerable.
+ */
 int		 sip_msg_prescan(const char *buf, size_t len, int *status,
 		    const char **cause);
 void		 sip_msg_free(struct sip_msg *);
 struct sip_msg	*sip_msg_clone(const struct sip_msg *);
 
-/* Serialise; returns a malloc'd buffer the caller frees, or NULL. */
+/* Serialise; returns a malloc'd, NUL-terminated text (*len without the
+ * NUL) the caller free()s, or NULL. */
 char		*sip_msg_serialize(const struct sip_msg *, size_t *len);
 
 int		 sip_msg_is_request(const struct sip_msg *);
@@ -89,12 +97,19 @@ const char	*sip_msg_to_tag(const struct sip_msg *);
 char		*sip_msg_from_text(const struct sip_msg *);
 char		*sip_msg_to_text(const struct sip_msg *);
 
-/* Top Via: branch (NULL if none), sent-by host and port, transport. */
+/* Top Via: branch (NULL if none), sent-by host (IPv6 without []) and port
+ * (0 when absent), number of Via values. */
 const char	*sip_msg_via_branch(const struct sip_msg *);
 const char	*sip_msg_via_host(const struct sip_msg *);
 int		 sip_msg_via_port(const struct sip_msg *);
 size_t		 sip_msg_via_count(const struct sip_msg *);
-/* RFC 3261 18.2.1 / RFC 3581: set received= (and rport= when asked). */
+/*
+ * RFC 3261 18.2.1 / RFC 3581: set received=ip when it differs from the
+ * sent-by host, and when the top Via has an empty rport fill it with port
+ * (then received= is always set).  push_via adds "SIP/2.0/<UDP|TCP|TLS>
+ * host:port;branch=z9hG4bK<branch>;rport" on top (the cookie is not
+ * doubled if branch has it; port 0 = none); transport "udp"/"tcp"/"tls".
+ */
 int		 sip_msg_via_set_received(struct sip_msg *, const char *ip,
 		    int port);
 int		 sip_msg_push_via(struct sip_msg *, const char *transport,
@@ -103,13 +118,16 @@ int		 sip_msg_pop_via(struct sip_msg *);
 
 /* First value of a header by name (case-insensitive), or NULL. */
 const char	*sip_msg_header(const struct sip_msg *, const char *name);
-/* Add a header line. */
+/* Add a header line (known headers are parsed: -1 when the value does not
+ * parse, or for a second From/To/Call-ID/CSeq/Content-*; use set). */
 int		 sip_msg_add_header(struct sip_msg *, const char *name,
 		    const char *value);
-/* Replace all headers of that name by one (or remove if value NULL). */
+/* Replace all headers of that name (compact forms too) by one, or remove
+ * them all if value is NULL.  Values holding CR or LF are refused. */
 int		 sip_msg_set_header(struct sip_msg *, const char *name,
 		    const char *value);
 int		 sip_msg_expires(const struct sip_msg *);	/* -1 absent */
+/* Expires header / param values above INT_MAX are clamped to INT_MAX. */
 
 /* Contacts: count, then each; "*" gives uri "*" and expires -1. */
 size_t		 sip_msg_ncontacts(const struct sip_msg *);
@@ -117,25 +135,35 @@ int		 sip_msg_contact(const struct sip_msg *, size_t,
 		    struct sip_contact *);
 /* First Contact URI as text (malloc'd), or NULL. */
 char		*sip_msg_contact_uri(const struct sip_msg *);
-/* Record-Route values, top first, each malloc'd; returns count. */
+/* Record-Route values, top first; returns the count.  *out is a malloc'd
+ * array (NULL when 0) of malloc'd strings: free each, then the array. */
 size_t		 sip_msg_record_routes(const struct sip_msg *, char ***out);
 
-/* Digest credentials; hdr is "Authorization" or "Proxy-Authorization". */
+/*
+ * Digest credentials; hdr is "Authorization" or "Proxy-Authorization".
+ * Values come unquoted; absent ones are NULL.  -1 when there is no such
+ * header, it is not Digest, or it has no username.
+ */
 int		 sip_msg_auth(const struct sip_msg *, const char *hdr,
 		    struct sip_auth *);
-/* Challenge of a 401 / 407. */
+/* Digest challenge of a 401 (WWW-) or 407 (Proxy-Authenticate). */
 int		 sip_msg_challenge(const struct sip_msg *,
 		    struct sip_challenge *);
 
 /* Body (NULL, 0 when none) and Content-Type ("application/sdp"). */
 const char	*sip_msg_body(const struct sip_msg *, size_t *len);
 const char	*sip_msg_content_type(const struct sip_msg *);
+/* Replace the body; sets Content-Type (removed if ctype NULL) and
+ * Content-Length.  The bytes are copied. */
 int		 sip_msg_set_body(struct sip_msg *, const char *ctype,
 		    const char *body, size_t len);
 
 /*
  * Build a response to req: copies Via, From, To, Call-ID, CSeq (RFC 3261
- * 8.2.6.2); adds to_tag to To when given and To has none.
+ * 8.2.6.2), Content-Length: 0; adds to_tag to To when given, To has none
+ * and code > 100.  reason NULL = osip's standard phrase.  Record-Route is
+ * not copied (add it for dialog-creating answers if ever proxying).  NULL
+ * when req is not an answerable request.
  */
 struct sip_msg	*sip_msg_response(const struct sip_msg *req, int code,
 		    const char *reason, const char *to_tag);
@@ -151,12 +179,19 @@ int		 sip_msg_set_ruri(struct sip_msg *, const char *uri);
 /* Max-Forwards value, or -1 when absent. */
 int		 sip_msg_max_forwards(const struct sip_msg *);
 
-/* Parse "sip:user@host:port;params" into parts (malloc'd); 0 or -1. */
+/*
+ * Parse "sip:user@host:port;params" into parts; each non-NULL out pointer
+ * gets a malloc'd string or NULL (user, transport absent), port 0 when
+ * absent.  -1 on a bad URI (bad %XX, no host, bad port).  The user comes
+ * unescaped.
+ */
 int		 sip_uri_split(const char *uri, char **user, char **host,
 		    int *port, char **transport);
-/* Unescape %XX in place. */
+/* Unescape %XX in place ("%23" -> "#"); bad escapes and %00 stay as they
+ * are. */
 void		 sip_unescape(char *);
-/* Random token of hex chars for tags, branches (z9hG4bK added there). */
+/* Fill buf (size len) with len-1 random hex chars and a NUL (OpenSSL
+ * RAND_bytes), for tags and branches (push_via adds z9hG4bK). */
 void		 sip_random_token(char *buf, size_t len);
 
 #endif

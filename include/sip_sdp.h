@@ -14,7 +14,13 @@ struct sdp_info {
 	int	direction;	/* 0 sendrecv, 1 sendonly, 2 recvonly, 3 inactive */
 };
 
-/* Read body; returns 0, or -1 when it is not a usable audio offer. */
+/*
+ * Read body (len bytes, need not be NUL-terminated); returns 0, or -1 when
+ * it is not a usable audio offer (no m=audio, port 0 or bad, no c=).
+ * addr is the media-level c= of the first m=audio, else the session one;
+ * direction is the media-level attribute, else the session one, else 0.
+ * has_pcmu is set only for the RTP/AVP(F) profiles.  The caller checks it.
+ */
 int	sdp_read(const char *body, size_t len, struct sdp_info *);
 /*
  * Write an SDP answer for a local PCMU stream at addr:port into buf;

@@ -1,0 +1,1960 @@
+/*
+ * The SIP message adapter over GNU libosip2's parser library.
+ *
+ * osip parses and serialises; we guard it.  Every byte a phone sends is
+ * pre-scanned first (size, header count, line length, control bytes, the
+ * end of the header section, Content-Length against the body, multipart)
+ * because osip has no limits of its own, works on NUL-terminated copies
+ * and leaks on malformed multipart bodies (DESIGN.md section 2).  After
+ * osip has parsed, a semantic check refuses what osip lets through but
+ * RFC 3261 does not (missing mandatory headers, CSeq out of range, bad
+ * escapes in the Request-URI).
+ *
+ * A request too broken to route is often still good enough to answer: the
+ * "rescue" parse hands osip only the clean header lines (and, failing
+ * that, only Via, From, To, Call-ID and CSeq) so the transport can send
+ * the 400, 415 or 513 RFC 3261 asks for.
+ *
+ * Strings handed out as "const char *" are interned in a per-message pool
+ * that lives until sip_msg_free(): a caller may keep them across later
+ * changes to the message without worrying about osip freeing them.
+ */
+
+#include <ctype.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "log.h"
+#include "sip_msg.h"
+#include "xmalloc.h"
+
+struct sip_msg {
+	osip_message_t	 *m;
+	char		**pool;		/* interned strings, freed with us */
+	size_t		  npool;
+	size_t		  poolsz;
+};
+
+/* What the pre-scan learnt about the bytes. */
+struct msg_scan {
+	size_t	start;		/* first byte of the start line */
+	size_t	hdrs;		/* first byte of the first header line */
+	size_t	body;		/* first byte of the body */
+	size_t	bodylen;	/* body bytes osip may see */
+	int	startok;	/* the start line is a request or status line */
+	int	request;
+	int	ack;
+};
+
+/* The header types osip parses into structures of its own. */
+enum msg_htype {
+	MSG_HT_VIA,
+	MSG_HT_FROM,		/* also To, Route, Record-Route */
+	MSG_HT_CONTACT,
+	MSG_HT_CALLID,
+	MSG_HT_CSEQ,
+	MSG_HT_CTYPE,		/* also Accept */
+	MSG_HT_CLEN,		/* also Allow, Content-Encoding, MIME-Version */
+	MSG_HT_AUTHZ,
+	MSG_HT_AUTHN,
+	MSG_HT_CINFO,		/* also Alert-Info, Error-Info */
+	MSG_HT_AENC,		/* also Accept-Language */
+	MSG_HT_AINFO
+};
+
+struct msg_hdesc {
+	const char	*name;
+	const char	*compact;
+	enum msg_htype	 type;
+	int		 list;	/* an osip_list_t, else a single pointer */
+	size_t		 off;	/* offset in osip_message_t */
+};
+
+#define MSG_OFF(f)	offsetof(osip_message_t, f)
+
+static const struct msg_hdesc msg_hdescs[] = {
+	{ "Via", "v", MSG_HT_VIA, 1, MSG_OFF(vias) },
+	{ "From", "f", MSG_HT_FROM, 0, MSG_OFF(from) },
+	{ "To", "t", MSG_HT_FROM, 0, MSG_OFF(to) },
+	{ "Contact", "m", MSG_HT_CONTACT, 1, MSG_OFF(contacts) },
+	{ "Call-ID", "i", MSG_HT_CALLID, 0, MSG_OFF(call_id) },
+	{ "CSeq", NULL, MSG_HT_CSEQ, 0, MSG_OFF(cseq) },
+	{ "Content-Type", "c", MSG_HT_CTYPE, 0, MSG_OFF(content_type) },
+	{ "Content-Length", "l", MSG_HT_CLEN, 0, MSG_OFF(content_length) },
+	{ "Route", NULL, MSG_HT_FROM, 1, MSG_OFF(routes) },
+	{ "Record-Route", NULL, MSG_HT_FROM, 1, MSG_OFF(record_routes) },
+	{ "Authorization", NULL, MSG_HT_AUTHZ, 1, MSG_OFF(authorizations) },
+	{ "Proxy-Authorization", NULL, MSG_HT_AUTHZ, 1,
+	    MSG_OFF(proxy_authorizations) },
+	{ "WWW-Authenticate", NULL, MSG_HT_AUTHN, 1,
+	    MSG_OFF(www_authenticates) },
+	{ "Proxy-Authenticate", NULL, MSG_HT_AUTHN, 1,
+	    MSG_OFF(proxy_authenticates) },
+	{ "Accept", NULL, MSG_HT_CTYPE, 1, MSG_OFF(accepts) },
+	{ "Accept-Encoding", NULL, MSG_HT_AENC, 1, MSG_OFF(accept_encodings) },
+	{ "Accept-Language", NULL, MSG_HT_AENC, 1, MSG_OFF(accept_languages) },
+	{ "Alert-Info", NULL, MSG_HT_CINFO, 1, MSG_OFF(alert_infos) },
+	{ "Allow", NULL, MSG_HT_CLEN, 1, MSG_OFF(allows) },
+	{ "Authentication-Info", NULL, MSG_HT_AINFO, 1,
+	    MSG_OFF(authentication_infos) },
+	{ "Call-Info", NULL, MSG_HT_CINFO, 1, MSG_OFF(call_infos) },
+	{ "Content-Encoding", "e", MSG_HT_CLEN, 1, MSG_OFF(content_encodings) },
+	{ "Error-Info", NULL, MSG_HT_CINFO, 1, MSG_OFF(error_infos) },
+	{ "MIME-Version", NULL, MSG_HT_CLEN, 0, MSG_OFF(mime_version) },
+	{ "Proxy-Authentication-Info", NULL, MSG_HT_AINFO, 1,
+	    MSG_OFF(proxy_authentication_infos) },
+};
+
+/* Compact forms (RFC 3261 7.3.3 and later RFCs) osip keeps as typed. */
+static const char *msg_compacts[][2] = {
+	{ "Supported", "k" },
+	{ "Subject", "s" },
+	{ "Event", "o" },
+	{ "Refer-To", "r" },
+	{ "Referred-By", "b" },
+	{ "Allow-Events", "u" },
+	{ "Session-Expires", "x" },
+	{ "Accept-Contact", "a" },
+	{ "Reject-Contact", "j" },
+	{ "Request-Disposition", "d" },
+};
+
+static int	msg_parser_ready;
+
+/* Swallow osip's traces: our callers log the cause instead. */
+static void
+msg_osip_trace(const char *file, int line, osip_trace_level_t level,
+    const char *fmt, va_list ap)
+{
+}
+
+/* Initialise osip's parser tables once and silence its traces. */
+static void
+msg_parser_init(void)
+{
+	if (msg_parser_ready)
+		return;
+	parser_init();
+	osip_trace_initialize_func(TRACE_LEVEL0, msg_osip_trace);
+	msg_parser_ready = 1;
+}
+
+/* Free a string osip allocated. */
+static void
+msg_ofree(void *p)
+{
+	if (p != NULL)
+		osip_free(p);
+}
+
+/* Keep a copy of s[0..n) in the message's pool and return it. */
+static const char *
+msg_intern(const struct sip_msg *cmsg, const char *s, size_t n)
+{
+	struct sip_msg	*msg = (struct sip_msg *)cmsg;
+	size_t		 i;
+
+	for (i = 0; i < msg->npool; i++) {
+		if (strncmp(msg->pool[i], s, n) == 0 &&
+		    msg->pool[i][n] == '\0')
+			return msg->pool[i];
+	}
+	if (msg->npool == msg->poolsz) {
+		msg->poolsz = msg->poolsz == 0 ? 8 : msg->poolsz * 2;
+		msg->pool = xreallocarray(msg->pool, msg->poolsz,
+		    sizeof *msg->pool);
+	}
+	msg->pool[msg->npool] = xstrndup(s, n);
+	return msg->pool[msg->npool++];
+}
+
+/* Intern a NUL-terminated string (NULL stays NULL). */
+static const char *
+msg_interns(const struct sip_msg *msg, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	return msg_intern(msg, s, strlen(s));
+}
+
+/* Intern a string osip allocated, and free osip's copy. */
+static const char *
+msg_intern_ofree(const struct sip_msg *msg, char *s)
+{
+	const char	*r;
+
+	if (s == NULL)
+		return NULL;
+	r = msg_interns(msg, s);
+	osip_free(s);
+	return r;
+}
+
+/* Copy a string osip allocated into our heap, and free osip's copy. */
+static char *
+msg_dup_ofree(char *s)
+{
+	char	*r;
+
+	if (s == NULL)
+		return NULL;
+	r = xstrdup(s);
+	osip_free(s);
+	return r;
+}
+
+/* Wrap a parsed or built osip message. */
+static struct sip_msg *
+msg_wrap(osip_message_t *m)
+{
+	struct sip_msg	*msg;
+
+	msg = xcalloc(1, sizeof *msg);
+	msg->m = m;
+	return msg;
+}
+
+void
+sip_msg_free(struct sip_msg *msg)
+{
+	size_t	i;
+
+	if (msg == NULL)
+		return;
+	if (msg->m != NULL)
+		osip_message_free(msg->m);
+	for (i = 0; i < msg->npool; i++)
+		free(msg->pool[i]);
+	free(msg->pool);
+	free(msg);
+}
+
+/*
+ * Pre-scan.
+ */
+
+/* Find the line at buf[off]: its length without the line end, and next. */
+static int
+msg_line(const char *buf, size_t len, size_t off, size_t *linelen,
+    size_t *next)
+{
+	const char	*lf;
+	size_t		 end;
+
+	if (off >= len)
+		return -1;
+	lf = memchr(buf + off, '\n', len - off);
+	if (lf == NULL)
+		return -1;
+	end = (size_t)(lf - buf);
+	*next = end + 1;
+	if (end > off && buf[end - 1] == '\r')
+		end--;
+	*linelen = end - off;
+	return 0;
+}
+
+/* Check a line for control bytes; 0 when clean. */
+static int
+msg_line_clean(const char *p, size_t n, const char **cause)
+{
+	size_t		i;
+	unsigned char	c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c == '\0') {
+			*cause = "NUL byte in header";
+			return -1;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			*cause = "control character in header";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* RFC 3261 25.1 token character. */
+static int
+msg_tokenchar(int c)
+{
+	return isalnum(c) || strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/* Case-insensitive prefix test on a counted string. */
+static int
+msg_prefix(const char *p, size_t n, const char *pfx)
+{
+	size_t	l = strlen(pfx);
+
+	return n >= l && strncasecmp(p, pfx, l) == 0;
+}
+
+/* Check %XX escapes in the user part of a raw URI (RFC 3261 25.1). */
+static int
+msg_uri_escapes_ok(const char *p, size_t n)
+{
+	const char	*at, *colon;
+	size_t		 i, end;
+
+	colon = memchr(p, ':', n);
+	at = memchr(p, '@', n);
+	if (colon == NULL || at == NULL || at < colon)
+		return 1;
+	end = (size_t)(at - p);
+	for (i = (size_t)(colon - p) + 1; i < end; i++) {
+		if (p[i] != '%')
+			continue;
+		if (i + 2 >= end || !isxdigit((unsigned char)p[i + 1]) ||
+		    !isxdigit((unsigned char)p[i + 2]))
+			return 0;
+		if (p[i + 1] == '0' && p[i + 2] == '0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Is p[0..n) "Method SP Request-URI SP SIP/2.0" (RFC 3261 7.1)? */
+static int
+msg_reqline(const char *p, size_t n, struct msg_scan *sc)
+{
+	size_t	i, m, u;
+
+	for (m = 0; m < n && msg_tokenchar((unsigned char)p[m]); m++)
+		;
+	if (m == 0 || m >= n || p[m] != ' ')
+		return 0;
+	for (u = m + 1; u < n && p[u] > ' ' && p[u] != 0x7f; u++)
+		;
+	if (u >= n || p[u] != ' ' || u == m + 1)
+		return 0;
+	if (n - u - 1 != 7 || strncasecmp(p + u + 1, "SIP/2.0", 7) != 0)
+		return 0;
+	i = m + 1;
+	if (!msg_prefix(p + i, u - i, "sip:") &&
+	    !msg_prefix(p + i, u - i, "sips:") &&
+	    !msg_prefix(p + i, u - i, "tel:"))
+		return 0;
+	sc->request = 1;
+	sc->ack = (m == 3 && strncmp(p, "ACK", 3) == 0);
+	return 1;
+}
+
+/* Is p[0..n) "SIP/2.0 SP 3DIGIT SP Reason-Phrase" (RFC 3261 7.2)? */
+static int
+msg_statusline(const char *p, size_t n)
+{
+	size_t	i;
+
+	if (n < 12 || strncasecmp(p, "SIP/2.0 ", 8) != 0 || p[11] != ' ')
+		return 0;
+	for (i = 8; i < 11; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return 0;
+	return p[8] >= '1' && p[8] <= '6';
+}
+
+/* Classify the start line; the start line must be clean too. */
+static int
+msg_scan_start(const char *buf, size_t len, struct msg_scan *sc,
+    const char **cause)
+{
+	size_t		 n, next, lim;
+	const char	*dummy;
+
+	sc->start = 0;
+	while (sc->start < len &&
+	    (buf[sc->start] == '\r' || buf[sc->start] == '\n'))
+		sc->start++;
+	if (sc->start == len) {
+		*cause = "empty message";
+		return -1;
+	}
+	/* Look for the end of the start line within one line's length. */
+	lim = len - sc->start > SIP_MAX_LINE + 2 ?
+	    sc->start + SIP_MAX_LINE + 2 : len;
+	if (msg_line(buf, lim, sc->start, &n, &next) == -1 ||
+	    msg_line_clean(buf + sc->start, n, &dummy) == -1) {
+		*cause = "bad start line";
+		return -1;
+	}
+	if (!msg_reqline(buf + sc->start, n, sc) &&
+	    !msg_statusline(buf + sc->start, n)) {
+		*cause = "bad start line";
+		return -1;
+	}
+	sc->hdrs = next;
+	sc->startok = 1;
+	return 0;
+}
+
+/* Parse a Content-Length value: digits only, at most SIP_MAX_MSG. */
+static int
+msg_clen(const char *p, size_t n, size_t *out)
+{
+	size_t	i, v = 0;
+
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n > 9)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (size_t)(p[i] - '0');
+	}
+	if (v > SIP_MAX_MSG)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split a header line into name and value; -1 when it has no name. */
+static int
+msg_hsplit(const char *p, size_t n, size_t *nlen, const char **val,
+    size_t *vlen)
+{
+	const char	*colon;
+	size_t		 i, k;
+
+	colon = memchr(p, ':', n);
+	if (colon == NULL)
+		return -1;
+	k = (size_t)(colon - p);
+	while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+		k--;
+	if (k == 0)
+		return -1;
+	for (i = 0; i < k; i++)
+		if (!msg_tokenchar((unsigned char)p[i]))
+			return -1;
+	*nlen = k;
+	*val = colon + 1;
+	*vlen = n - (size_t)(colon - p) - 1;
+	while (*vlen > 0 && (**val == ' ' || **val == '\t')) {
+		(*val)++;
+		(*vlen)--;
+	}
+	return 0;
+}
+
+/* Does the header name p[0..n) match long or compact form? */
+static int
+msg_hname_is(const char *p, size_t n, const char *name, const char *compact)
+{
+	if (n == strlen(name) && strncasecmp(p, name, n) == 0)
+		return 1;
+	return compact != NULL && n == 1 && tolower((unsigned char)*p) ==
+	    compact[0];
+}
+
+/* State of a header-section walk. */
+struct msg_hwalk {
+	int	nclen;
+	size_t	clen;
+	int	multipart;
+	int	lastct;		/* previous header was an empty Content-Type */
+};
+
+/* Look at one header line for Content-Length and Content-Type. */
+static int
+msg_scan_header(const char *p, size_t n, struct msg_hwalk *w, int *status,
+    const char **cause)
+{
+	const char	*val;
+	size_t		 nlen, vlen, cl;
+
+	if (*p == ' ' || *p == '\t') {
+		/* A folded line (RFC 3261 7.3.1): maybe the Content-Type. */
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		if (w->lastct && msg_prefix(p, n, "multipart/"))
+			w->multipart = 1;
+		w->lastct = w->lastct && n == 0;
+		return 0;
+	}
+	w->lastct = 0;
+	if (msg_hsplit(p, n, &nlen, &val, &vlen) == -1) {
+		*status = 400;
+		*cause = "header without a name";
+		return -1;
+	}
+	if (msg_hname_is(p, nlen, "Content-Length", "l")) {
+		if (msg_clen(val, vlen, &cl) == -1 ||
+		    (w->nclen > 0 && cl != w->clen)) {
+			*status = 400;
+			*cause = "bad Content-Length";
+			return -1;
+		}
+		w->nclen++;
+		w->clen = cl;
+	} else if (msg_hname_is(p, nlen, "Content-Type", "c")) {
+		if (msg_prefix(val, vlen, "multipart/"))
+			w->multipart = 1;
+		w->lastct = (vlen == 0);
+	}
+	return 0;
+}
+
+/* Walk the header section; fills sc->body and the walk state. */
+static int
+msg_scan_headers(const char *buf, size_t len, struct msg_scan *sc,
+    struct msg_hwalk *w, int *status, const char **cause)
+{
+	size_t	off, n, next, count = 0;
+
+	*status = 400;
+	for (off = sc->hdrs;; off = next) {
+		if (msg_line(buf, len, off, &n, &next) == -1) {
+			*cause = "no end of headers";
+			return -1;
+		}
+		if (n > SIP_MAX_LINE) {
+			*cause = "header line too long";
+			return -1;
+		}
+		if (msg_line_clean(buf + off, n, cause) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		if (++count > SIP_MAX_HEADERS) {
+			*cause = "too many headers";
+			return -1;
+		}
+		if (off == sc->hdrs && (buf[off] == ' ' || buf[off] == '\t')) {
+			*cause = "folded first header";
+			return -1;
+		}
+		if (msg_scan_header(buf + off, n, w, status, cause) == -1)
+			return -1;
+	}
+	sc->body = next;
+	*status = 0;
+	return 0;
+}
+
+/* The pre-scan proper, keeping what it learnt in sc. */
+static int
+msg_scan(const char *buf, size_t len, struct msg_scan *sc, int *status,
+    const char **cause)
+{
+	struct msg_hwalk	 w;
+	size_t			 avail;
+
+	memset(sc, 0, sizeof *sc);
+	memset(&w, 0, sizeof w);
+	*status = 0;
+	if (buf == NULL || msg_scan_start(buf, len, sc, cause) == -1) {
+		if (buf == NULL)
+			*cause = "empty message";
+		return -1;
+	}
+	if (len > SIP_MAX_MSG) {
+		*status = 513;
+		*cause = "message too large";
+		return -1;
+	}
+	if (sc->request && !msg_uri_escapes_ok(buf + sc->start,
+	    sc->hdrs - sc->start)) {
+		*status = 400;
+		*cause = "bad escape in Request-URI";
+		return -1;
+	}
+	if (msg_scan_headers(buf, len, sc, &w, status, cause) == -1)
+		return -1;
+	if (w.multipart) {
+		/* RFC 3261 21.4.13: we accept no multipart bodies. */
+		*status = 415;
+		*cause = "multipart body";
+		return -1;
+	}
+	avail = len - sc->body;
+	if (w.nclen > 0 && w.clen > avail) {
+		*status = 400;
+		*cause = "body shorter than Content-Length";
+		return -1;
+	}
+	/* RFC 3261 18.3: bytes after Content-Length are ignored (UDP). */
+	sc->bodylen = w.nclen > 0 ? w.clen : avail;
+	return 0;
+}
+
+int
+sip_msg_prescan(const char *buf, size_t len, int *status, const char **cause)
+{
+	struct msg_scan	sc;
+
+	return msg_scan(buf, len, &sc, status, cause);
+}
+
+/*
+ * Parse.
+ */
+
+/* Is this one of the five headers a response needs (RFC 3261 8.2.6.2)? */
+static int
+msg_hname_essential(const char *p, size_t n)
+{
+	return msg_hname_is(p, n, "Via", "v") ||
+	    msg_hname_is(p, n, "From", "f") ||
+	    msg_hname_is(p, n, "To", "t") ||
+	    msg_hname_is(p, n, "Call-ID", "i") ||
+	    msg_hname_is(p, n, "CSeq", NULL);
+}
+
+/* Should the rescue keep this (clean, unfolded) header line? */
+static int
+msg_rescue_keep(const char *p, size_t n, int essential)
+{
+	const char	*val;
+	size_t		 nlen, vlen;
+
+	if (msg_hsplit(p, n, &nlen, &val, &vlen) == -1)
+		return 0;
+	if (msg_hname_is(p, nlen, "Content-Length", "l") ||
+	    msg_hname_is(p, nlen, "Content-Type", "c"))
+		return 0;
+	return !essential || msg_hname_essential(p, nlen);
+}
+
+/* Append p[0..n) CRLF to a bounded text buffer; -1 when full. */
+static int
+msg_put(char *dst, size_t *dlen, size_t dsz, const char *p, size_t n)
+{
+	if (*dlen + n + 2 > dsz)
+		return -1;
+	memcpy(dst + *dlen, p, n);
+	memcpy(dst + *dlen + n, "\r\n", 2);
+	*dlen += n + 2;
+	return 0;
+}
+
+/*
+ * Build the text for an answer-only parse: the start line and the clean
+ * header lines (or only the essential five), no body.
+ */
+static char *
+msg_rescue_text(const char *buf, size_t len, const struct msg_scan *sc,
+    int essential, size_t *outlen)
+{
+	static const char	 tail[] = "Content-Length: 0";
+	char			*t;
+	size_t			 tsz = SIP_MAX_MSG, tlen = 0, off, n, next;
+	size_t			 kept = 0;
+	const char		*dummy;
+	int			 keep = 0;
+
+	t = xmalloc(tsz + 1);
+	n = sc->hdrs - sc->start;
+	while (n > 0 && (buf[sc->start + n - 1] == '\r' ||
+	    buf[sc->start + n - 1] == '\n'))
+		n--;
+	msg_put(t, &tlen, tsz, buf + sc->start, n);
+	for (off = sc->hdrs; kept < SIP_MAX_HEADERS; off = next) {
+		if (msg_line(buf, len, off, &n, &next) == -1 || n == 0)
+			break;
+		if (n > SIP_MAX_LINE ||
+		    msg_line_clean(buf + off, n, &dummy) == -1) {
+			keep = 0;
+			continue;
+		}
+		if (buf[off] != ' ' && buf[off] != '\t')
+			keep = msg_rescue_keep(buf + off, n, essential);
+		if (!keep)
+			continue;
+		if (msg_put(t, &tlen, tsz - sizeof tail - 4, buf + off,
+		    n) == -1)
+			break;
+		kept++;
+	}
+	msg_put(t, &tlen, tsz, tail, sizeof tail - 1);
+	msg_put(t, &tlen, tsz, "", 0);
+	t[tlen] = '\0';
+	*outlen = tlen;
+	return t;
+}
+
+/* Does the message have what a response needs (RFC 3261 8.2.6.2)? */
+static int
+msg_answerable(const osip_message_t *m)
+{
+	osip_via_t	*via;
+
+	if (!MSG_IS_REQUEST(m) || m->sip_method == NULL ||
+	    strcmp(m->sip_method, "ACK") == 0)
+		return 0;
+	via = osip_list_get(&m->vias, 0);
+	if (via == NULL || via->host == NULL || via->host[0] == '\0')
+		return 0;
+	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
+	    m->call_id->number == NULL || m->cseq == NULL ||
+	    m->cseq->number == NULL || m->cseq->method == NULL)
+		return 0;
+	return 1;
+}
+
+/* Hand bytes to osip; NULL when it refuses them. */
+static osip_message_t *
+msg_osip_parse(const char *p, size_t n)
+{
+	osip_message_t	*m;
+
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	if (osip_message_parse(m, p, n) != 0) {
+		osip_message_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Parse only what a response needs, for answering a broken request. */
+static struct sip_msg *
+msg_rescue(const char *buf, size_t len, const struct msg_scan *sc)
+{
+	osip_message_t	*m = NULL;
+	char		*t;
+	size_t		 tlen;
+	int		 essential;
+
+	if (!sc->startok || !sc->request || sc->ack)
+		return NULL;
+	for (essential = 0; essential < 2; essential++) {
+		t = msg_rescue_text(buf, len, sc, essential, &tlen);
+		m = msg_osip_parse(t, tlen);
+		free(t);
+		if (m != NULL && msg_answerable(m))
+			return msg_wrap(m);
+		if (m != NULL)
+			osip_message_free(m);
+	}
+	return NULL;
+}
+
+/* A decimal string of at most maxdig digits, no sign; -1 when not. */
+static long long
+msg_number(const char *s, size_t maxdig)
+{
+	long long	v = 0;
+	size_t		i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > maxdig)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* A port is absent or 1-65535. */
+static int
+msg_port_ok(const char *port)
+{
+	long long	v;
+
+	if (port == NULL)
+		return 1;
+	v = msg_number(port, 5);
+	return v >= 1 && v <= 65535;
+}
+
+/* What RFC 3261 requires but osip does not check. */
+static int
+msg_check(const osip_message_t *m, const char **cause)
+{
+	osip_via_t	*via;
+	osip_header_t	*h;
+	long long	 v;
+
+	via = osip_list_get(&m->vias, 0);
+	if (via == NULL || via->host == NULL || via->host[0] == '\0' ||
+	    via->protocol == NULL || !msg_port_ok(via->port)) {
+		*cause = "missing or bad Via";
+		return -1;
+	}
+	if (m->from == NULL || m->from->url == NULL || m->to == NULL ||
+	    m->to->url == NULL) {
+		*cause = "missing From or To";
+		return -1;
+	}
+	if (m->call_id == NULL || m->call_id->number == NULL) {
+		*cause = "missing Call-ID";
+		return -1;
+	}
+	if (m->cseq == NULL || m->cseq->method == NULL) {
+		*cause = "missing CSeq";
+		return -1;
+	}
+	/* RFC 3261 8.1.1.5: CSeq is below 2**31 (RFC 4475 3.1.2.4). */
+	v = msg_number(m->cseq->number, 10);
+	if (v < 0 || v > INT32_MAX) {
+		*cause = "bad CSeq number";
+		return -1;
+	}
+	/* RFC 3261 20.22: 0-255; RFC 4475 3.1.2.4 refuses 300. */
+	if (osip_message_header_get_byname(m, "max-forwards", 0, &h) >= 0 &&
+	    h != NULL) {
+		v = msg_number(h->hvalue, 10);
+		if (v < 0 || v > 255) {
+			*cause = "bad Max-Forwards";
+			return -1;
+		}
+	}
+	if (!MSG_IS_REQUEST(m))
+		return 0;
+	if (m->req_uri == NULL || m->req_uri->host == NULL ||
+	    m->req_uri->host[0] == '\0' || !msg_port_ok(m->req_uri->port)) {
+		*cause = "bad Request-URI";
+		return -1;
+	}
+	if (strcmp(m->cseq->method, m->sip_method) != 0) {
+		*cause = "CSeq method mismatch";
+		return -1;
+	}
+	return 0;
+}
+
+int
+sip_msg_parse(const char *buf, size_t len, struct sip_msg **out, int *status,
+    const char **cause)
+{
+	struct msg_scan	 sc;
+	osip_message_t	*m;
+	int		 st;
+
+	*out = NULL;
+	*status = 0;
+	msg_parser_init();
+	if (msg_scan(buf, len, &sc, &st, cause) == -1) {
+		if (st != 0 && (*out = msg_rescue(buf, len, &sc)) != NULL)
+			*status = st;
+		return -1;
+	}
+	m = msg_osip_parse(buf + sc.start, sc.body - sc.start + sc.bodylen);
+	if (m == NULL) {
+		*cause = "unparsable message";
+		if ((*out = msg_rescue(buf, len, &sc)) != NULL)
+			*status = 400;
+		return -1;
+	}
+	if (msg_check(m, cause) == -1) {
+		if (msg_answerable(m)) {
+			*out = msg_wrap(m);
+			*status = 400;
+		} else
+			osip_message_free(m);
+		return -1;
+	}
+	*out = msg_wrap(m);
+	return 0;
+}
+
+struct sip_msg *
+sip_msg_clone(const struct sip_msg *msg)
+{
+	osip_message_t	*c;
+
+	if (msg == NULL || osip_message_clone(msg->m, &c) != 0)
+		return NULL;
+	return msg_wrap(c);
+}
+
+char *
+sip_msg_serialize(const struct sip_msg *msg, size_t *len)
+{
+	char	*s, *r;
+	size_t	 n;
+
+	if (msg == NULL)
+		return NULL;
+	/* osip serves a stale cached text unless told the parts changed. */
+	osip_message_force_update(msg->m);
+	if (osip_message_to_str(msg->m, &s, &n) != 0)
+		return NULL;
+	r = xmalloc(n + 1);
+	memcpy(r, s, n);
+	r[n] = '\0';
+	osip_free(s);
+	if (len != NULL)
+		*len = n;
+	return r;
+}
+
+/*
+ * Accessors.
+ */
+
+int
+sip_msg_is_request(const struct sip_msg *msg)
+{
+	return msg != NULL && MSG_IS_REQUEST(msg->m);
+}
+
+const char *
+sip_msg_method(const struct sip_msg *msg)
+{
+	if (msg == NULL)
+		return NULL;
+	return msg_interns(msg, msg->m->sip_method);
+}
+
+int
+sip_msg_status(const struct sip_msg *msg)
+{
+	if (msg == NULL || MSG_IS_REQUEST(msg->m))
+		return 0;
+	return msg->m->status_code;
+}
+
+const char *
+sip_msg_reason(const struct sip_msg *msg)
+{
+	if (msg == NULL)
+		return NULL;
+	return msg_interns(msg, msg->m->reason_phrase);
+}
+
+const char *
+sip_msg_callid(const struct sip_msg *msg)
+{
+	osip_call_id_t	*c;
+	char		*s;
+	const char	*r;
+
+	if (msg == NULL || (c = msg->m->call_id) == NULL || c->number == NULL)
+		return NULL;
+	if (c->host == NULL)
+		return msg_interns(msg, c->number);
+	xasprintf(&s, "%s@%s", c->number, c->host);
+	r = msg_interns(msg, s);
+	free(s);
+	return r;
+}
+
+uint32_t
+sip_msg_cseq(const struct sip_msg *msg)
+{
+	long long	v;
+
+	if (msg == NULL || msg->m->cseq == NULL)
+		return 0;
+	v = msg_number(msg->m->cseq->number, 10);
+	return v < 0 || v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+const char *
+sip_msg_cseq_method(const struct sip_msg *msg)
+{
+	if (msg == NULL || msg->m->cseq == NULL)
+		return NULL;
+	return msg_interns(msg, msg->m->cseq->method);
+}
+
+const char *
+sip_msg_ruri(const struct sip_msg *msg)
+{
+	char	*s;
+
+	if (msg == NULL || msg->m->req_uri == NULL ||
+	    osip_uri_to_str(msg->m->req_uri, &s) != 0)
+		return NULL;
+	return msg_intern_ofree(msg, s);
+}
+
+/*
+ * osip stores the user part already unescaped ("%23" arrives as "#"), and
+ * the pre-scan refused requests whose escapes were malformed, so this is
+ * the dialled string whichever form the phone sent.
+ */
+const char *
+sip_msg_ruri_user(const struct sip_msg *msg)
+{
+	if (msg == NULL || msg->m->req_uri == NULL)
+		return NULL;
+	return msg_interns(msg, msg->m->req_uri->username);
+}
+
+const char *
+sip_msg_ruri_host(const struct sip_msg *msg)
+{
+	if (msg == NULL || msg->m->req_uri == NULL)
+		return NULL;
+	return msg_interns(msg, msg->m->req_uri->host);
+}
+
+int
+sip_msg_ruri_port(const struct sip_msg *msg)
+{
+	long long	v;
+
+	if (msg == NULL || msg->m->req_uri == NULL)
+		return 0;
+	v = msg_number(msg->m->req_uri->port, 5);
+	return v < 1 || v > 65535 ? 0 : (int)v;
+}
+
+/* The value of a From/To parameter (tag), or NULL. */
+static const char *
+msg_from_param(const struct sip_msg *msg, osip_from_t *f, const char *name)
+{
+	osip_generic_param_t	*p = NULL;
+
+	if (f == NULL ||
+	    osip_generic_param_get_byname(&f->gen_params, (char *)name,
+	    &p) != 0 || p == NULL)
+		return NULL;
+	return msg_interns(msg, p->gvalue);
+}
+
+/* User part of a From/To URI, unescaped by osip. */
+static const char *
+msg_from_user(const struct sip_msg *msg, osip_from_t *f)
+{
+	if (f == NULL || f->url == NULL)
+		return NULL;
+	return msg_interns(msg, f->url->username);
+}
+
+/* Text of a quoted-string without quotes and backslash escapes. */
+static const char *
+msg_unquote(const struct sip_msg *msg, const char *s)
+{
+	char		*t;
+	const char	*r;
+	size_t		 i, n, k = 0;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+		return msg_intern(msg, s, n);
+	t = xmalloc(n);
+	for (i = 1; i < n - 1; i++) {
+		if (s[i] == '\\' && i + 1 < n - 1)
+			i++;
+		t[k++] = s[i];
+	}
+	r = msg_intern(msg, t, k);
+	free(t);
+	return r;
+}
+
+const char *
+sip_msg_from_user(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_user(msg, msg->m->from);
+}
+
+const char *
+sip_msg_from_display(const struct sip_msg *msg)
+{
+	if (msg == NULL || msg->m->from == NULL)
+		return NULL;
+	return msg_unquote(msg, msg->m->from->displayname);
+}
+
+const char *
+sip_msg_from_tag(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_param(msg, msg->m->from, "tag");
+}
+
+const char *
+sip_msg_to_user(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_user(msg, msg->m->to);
+}
+
+const char *
+sip_msg_to_tag(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_param(msg, msg->m->to, "tag");
+}
+
+/* Whole From/To header value, malloc'd. */
+static char *
+msg_from_text(osip_from_t *f)
+{
+	char	*s;
+
+	if (f == NULL || osip_from_to_str(f, &s) != 0)
+		return NULL;
+	return msg_dup_ofree(s);
+}
+
+char *
+sip_msg_from_text(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_text(msg->m->from);
+}
+
+char *
+sip_msg_to_text(const struct sip_msg *msg)
+{
+	return msg == NULL ? NULL : msg_from_text(msg->m->to);
+}
+
+/* The top Via, or NULL. */
+static osip_via_t *
+msg_top_via(const struct sip_msg *msg)
+{
+	if (msg == NULL)
+		return NULL;
+	return osip_list_get(&msg->m->vias, 0);
+}
+
+const char *
+sip_msg_via_branch(const struct sip_msg *msg)
+{
+	osip_via_t		*via;
+	osip_generic_param_t	*p = NULL;
+
+	if ((via = msg_top_via(msg)) == NULL ||
+	    osip_via_param_get_byname(via, "branch", &p) != 0 || p == NULL)
+		return NULL;
+	return msg_interns(msg, p->gvalue);
+}
+
+const char *
+sip_msg_via_host(const struct sip_msg *msg)
+{
+	osip_via_t	*via;
+
+	if ((via = msg_top_via(msg)) == NULL)
+		return NULL;
+	return msg_interns(msg, via->host);
+}
+
+int
+sip_msg_via_port(const struct sip_msg *msg)
+{
+	osip_via_t	*via;
+	long long	 v;
+
+	if ((via = msg_top_via(msg)) == NULL)
+		return 0;
+	v = msg_number(via->port, 5);
+	return v < 1 || v > 65535 ? 0 : (int)v;
+}
+
+size_t
+sip_msg_via_count(const struct sip_msg *msg)
+{
+	int	n;
+
+	if (msg == NULL || (n = osip_list_size(&msg->m->vias)) < 0)
+		return 0;
+	return (size_t)n;
+}
+
+/* Set a Via parameter to value, adding it when absent. */
+static void
+msg_via_param_set(osip_via_t *via, const char *name, const char *value)
+{
+	osip_generic_param_t	*p = NULL;
+
+	if (osip_via_param_get_byname(via, (char *)name, &p) == 0 &&
+	    p != NULL) {
+		msg_ofree(p->gvalue);
+		p->gvalue = osip_strdup(value);
+		return;
+	}
+	osip_via_param_add(via, osip_strdup(name), osip_strdup(value));
+}
+
+/*
+ * RFC 3261 18.2.1: received= when the sent-by host is not the source
+ * address.  RFC 3581 4: when the Via asks with an empty rport, fill it in
+ * with the source port, and then add received= even when the host matches.
+ */
+int
+sip_msg_via_set_received(struct sip_msg *msg, const char *ip, int port)
+{
+	osip_via_t		*via;
+	osip_generic_param_t	*rp = NULL;
+	char			 pbuf[16];
+	int			 rport = 0;
+
+	if ((via = msg_top_via(msg)) == NULL || ip == NULL || via->host == NULL)
+		return -1;
+	if (osip_via_param_get_byname(via, "rport", &rp) == 0 && rp != NULL &&
+	    (rp->gvalue == NULL || rp->gvalue[0] == '\0') &&
+	    port > 0 && port <= 65535) {
+		snprintf(pbuf, sizeof pbuf, "%d", port);
+		msg_ofree(rp->gvalue);
+		rp->gvalue = osip_strdup(pbuf);
+		rport = 1;
+	}
+	if (rport || strcasecmp(via->host, ip) != 0)
+		msg_via_param_set(via, "received", ip);
+	return 0;
+}
+
+/* Token of a transport for a Via: UDP, TCP, TLS. */
+static const char *
+msg_via_transport(const char *t)
+{
+	if (t == NULL || strcasecmp(t, "udp") == 0)
+		return "UDP";
+	if (strcasecmp(t, "tcp") == 0)
+		return "TCP";
+	if (strcasecmp(t, "tls") == 0)
+		return "TLS";
+	return NULL;
+}
+
+/*
+ * Push our Via on top (RFC 3261 8.1.1.7).  The branch gets the magic
+ * cookie "z9hG4bK" unless it has it; ";rport" asks the peer to answer to
+ * the port we sent from (RFC 3581).
+ */
+int
+sip_msg_push_via(struct sip_msg *msg, const char *transport, const char *host,
+    int port, const char *branch)
+{
+	osip_via_t	*via;
+	const char	*tr, *cookie = "z9hG4bK", *lb = "", *rb = "";
+	char		*text;
+	int		 rc;
+
+	if (msg == NULL || host == NULL || host[0] == '\0' ||
+	    (tr = msg_via_transport(transport)) == NULL ||
+	    port < 0 || port > 65535 || branch == NULL || branch[0] == '\0')
+		return -1;
+	if (strncmp(branch, cookie, strlen(cookie)) == 0)
+		cookie = "";
+	if (strchr(host, ':') != NULL && host[0] != '[') {
+		lb = "[";
+		rb = "]";
+	}
+	if (port > 0)
+		xasprintf(&text, "SIP/2.0/%s %s%s%s:%d;branch=%s%s;rport", tr,
+		    lb, host, rb, port, cookie, branch);
+	else
+		xasprintf(&text, "SIP/2.0/%s %s%s%s;branch=%s%s;rport", tr,
+		    lb, host, rb, cookie, branch);
+	if (osip_via_init(&via) != 0) {
+		free(text);
+		return -1;
+	}
+	rc = osip_via_parse(via, text);
+	free(text);
+	if (rc != 0 || osip_list_add(&msg->m->vias, via, 0) < 0) {
+		osip_via_free(via);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sip_msg_pop_via(struct sip_msg *msg)
+{
+	osip_via_t	*via;
+
+	if ((via = msg_top_via(msg)) == NULL)
+		return -1;
+	osip_list_remove(&msg->m->vias, 0);
+	osip_via_free(via);
+	return 0;
+}
+
+/*
+ * Headers by name.
+ */
+
+/* The typed header osip keeps for this name, or NULL. */
+static const struct msg_hdesc *
+msg_hdesc(const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < sizeof msg_hdescs / sizeof msg_hdescs[0]; i++) {
+		if (msg_hname_is(name, n, msg_hdescs[i].name,
+		    msg_hdescs[i].compact))
+			return &msg_hdescs[i];
+	}
+	return NULL;
+}
+
+/* The compact form of an untyped header name, or NULL. */
+static const char *
+msg_compact(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof msg_compacts / sizeof msg_compacts[0]; i++) {
+		if (strcasecmp(name, msg_compacts[i][0]) == 0)
+			return msg_compacts[i][1];
+		if (strcasecmp(name, msg_compacts[i][1]) == 0)
+			return msg_compacts[i][0];
+	}
+	return NULL;
+}
+
+/* Serialise one typed header value with the matching osip function. */
+static int
+msg_hdr_to_str(enum msg_htype t, void *h, char **s)
+{
+	switch (t) {
+	case MSG_HT_VIA:
+		return osip_via_to_str(h, s);
+	case MSG_HT_FROM:
+		return osip_from_to_str(h, s);
+	case MSG_HT_CONTACT:
+		return osip_contact_to_str(h, s);
+	case MSG_HT_CALLID:
+		return osip_call_id_to_str(h, s);
+	case MSG_HT_CSEQ:
+		return osip_cseq_to_str(h, s);
+	case MSG_HT_CTYPE:
+		return osip_content_type_to_str(h, s);
+	case MSG_HT_CLEN:
+		return osip_content_length_to_str(h, s);
+	case MSG_HT_AUTHZ:
+		return osip_authorization_to_str(h, s);
+	case MSG_HT_AUTHN:
+		return osip_www_authenticate_to_str(h, s);
+	case MSG_HT_CINFO:
+		return osip_call_info_to_str(h, s);
+	case MSG_HT_AENC:
+		return osip_accept_encoding_to_str(h, s);
+	case MSG_HT_AINFO:
+		return osip_authentication_info_to_str(h, s);
+	}
+	return -1;
+}
+
+/* Free one typed header value with the matching osip function. */
+static void
+msg_hdr_free(enum msg_htype t, void *h)
+{
+	switch (t) {
+	case MSG_HT_VIA:
+		osip_via_free(h);
+		break;
+	case MSG_HT_FROM:
+	case MSG_HT_CONTACT:
+		osip_from_free(h);
+		break;
+	case MSG_HT_CALLID:
+		osip_call_id_free(h);
+		break;
+	case MSG_HT_CSEQ:
+		osip_cseq_free(h);
+		break;
+	case MSG_HT_CTYPE:
+		osip_content_type_free(h);
+		break;
+	case MSG_HT_CLEN:
+		osip_content_length_free(h);
+		break;
+	case MSG_HT_AUTHZ:
+		osip_authorization_free(h);
+		break;
+	case MSG_HT_AUTHN:
+		osip_www_authenticate_free(h);
+		break;
+	case MSG_HT_CINFO:
+		osip_call_info_free(h);
+		break;
+	case MSG_HT_AENC:
+		osip_accept_encoding_free(h);
+		break;
+	case MSG_HT_AINFO:
+		osip_authentication_info_free(h);
+		break;
+	}
+}
+
+/* First value of a typed header, or NULL. */
+static void *
+msg_hdr_first(const osip_message_t *m, const struct msg_hdesc *d)
+{
+	const char	*base = (const char *)m + d->off;
+
+	if (d->list)
+		return osip_list_get((const osip_list_t *)base, 0);
+	return *(void *const *)base;
+}
+
+/* Remove every value of a typed header. */
+static void
+msg_hdr_remove_typed(osip_message_t *m, const struct msg_hdesc *d)
+{
+	char		*base = (char *)m + d->off;
+	osip_list_t	*l = (osip_list_t *)base;
+	void		*h;
+
+	if (!d->list) {
+		h = *(void **)base;
+		*(void **)base = NULL;
+		if (h != NULL)
+			msg_hdr_free(d->type, h);
+		return;
+	}
+	while ((h = osip_list_get(l, 0)) != NULL) {
+		osip_list_remove(l, 0);
+		msg_hdr_free(d->type, h);
+	}
+}
+
+/* Remove every untyped header called name (or its compact form). */
+static void
+msg_hdr_remove_other(osip_message_t *m, const char *name)
+{
+	osip_header_t	*h;
+	const char	*alt = msg_compact(name);
+	int		 i = 0;
+
+	while ((h = osip_list_get(&m->headers, i)) != NULL) {
+		if (h->hname != NULL && (strcasecmp(h->hname, name) == 0 ||
+		    (alt != NULL && strcasecmp(h->hname, alt) == 0))) {
+			osip_list_remove(&m->headers, i);
+			osip_header_free(h);
+		} else
+			i++;
+	}
+}
+
+const char *
+sip_msg_header(const struct sip_msg *msg, const char *name)
+{
+	const struct msg_hdesc	*d;
+	const char		*alt;
+	osip_header_t		*h;
+	void			*v;
+	char			*s;
+	int			 i;
+
+	if (msg == NULL || name == NULL)
+		return NULL;
+	if ((d = msg_hdesc(name)) != NULL) {
+		if ((v = msg_hdr_first(msg->m, d)) == NULL ||
+		    msg_hdr_to_str(d->type, v, &s) != 0)
+			return NULL;
+		return msg_intern_ofree(msg, s);
+	}
+	alt = msg_compact(name);
+	for (i = 0; (h = osip_list_get(&msg->m->headers, i)) != NULL; i++) {
+		if (h->hname == NULL || (strcasecmp(h->hname, name) != 0 &&
+		    (alt == NULL || strcasecmp(h->hname, alt) != 0)))
+			continue;
+		return msg_interns(msg, h->hvalue != NULL ? h->hvalue : "");
+	}
+	return NULL;
+}
+
+/* A header name is a token; a value holds no line breaks (injection). */
+static int
+msg_header_ok(const char *name, const char *value)
+{
+	size_t	i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!msg_tokenchar((unsigned char)name[i]))
+			return 0;
+	return value == NULL || strpbrk(value, "\r\n") == NULL;
+}
+
+int
+sip_msg_add_header(struct sip_msg *msg, const char *name, const char *value)
+{
+	char	*n, *v;
+	int	 rc;
+
+	if (msg == NULL || value == NULL || !msg_header_ok(name, value))
+		return -1;
+	/* osip wants writable strings here. */
+	n = xstrdup(name);
+	v = xstrdup(value);
+	rc = osip_message_set_multiple_header(msg->m, n, v);
+	free(n);
+	free(v);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+sip_msg_set_header(struct sip_msg *msg, const char *name, const char *value)
+{
+	const struct msg_hdesc	*d;
+
+	if (msg == NULL || !msg_header_ok(name, value))
+		return -1;
+	if ((d = msg_hdesc(name)) != NULL)
+		msg_hdr_remove_typed(msg->m, d);
+	else
+		msg_hdr_remove_other(msg->m, name);
+	if (value == NULL)
+		return 0;
+	return sip_msg_add_header(msg, name, value);
+}
+
+/* A delta-seconds value (RFC 3261 25.1), clamped to INT_MAX; -1 if bad. */
+static int
+msg_delta(const char *s)
+{
+	long long	v;
+	size_t		i;
+
+	if (s == NULL)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (i = 0; isdigit((unsigned char)s[i]); i++)
+		;
+	if (i == 0)
+		return -1;
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	if (s[i] != '\0')
+		return -1;
+	v = 0;
+	for (i = 0; isdigit((unsigned char)s[i]); i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > INT_MAX)
+			return INT_MAX;
+	}
+	return (int)v;
+}
+
+int
+sip_msg_expires(const struct sip_msg *msg)
+{
+	return msg_delta(sip_msg_header(msg, "Expires"));
+}
+
+int
+sip_msg_max_forwards(const struct sip_msg *msg)
+{
+	return msg_delta(sip_msg_header(msg, "Max-Forwards"));
+}
+
+/*
+ * Contacts, routes, authentication.
+ */
+
+size_t
+sip_msg_ncontacts(const struct sip_msg *msg)
+{
+	int	n;
+
+	if (msg == NULL || (n = osip_list_size(&msg->m->contacts)) < 0)
+		return 0;
+	return (size_t)n;
+}
+
+int
+sip_msg_contact(const struct sip_msg *msg, size_t i, struct sip_contact *c)
+{
+	osip_contact_t		*ct;
+	osip_generic_param_t	*p = NULL;
+	char			*s;
+
+	memset(c, 0, sizeof *c);
+	c->expires = -1;
+	if (msg == NULL || i >= sip_msg_ncontacts(msg) ||
+	    (ct = osip_list_get(&msg->m->contacts, (int)i)) == NULL)
+		return -1;
+	/* RFC 3261 10.2.2: "Contact: *" removes every binding. */
+	if (ct->url == NULL) {
+		if (ct->displayname == NULL || strcmp(ct->displayname, "*") != 0)
+			return -1;
+		c->uri = msg_interns(msg, "*");
+		return 0;
+	}
+	if (osip_uri_to_str(ct->url, &s) != 0)
+		return -1;
+	c->uri = msg_intern_ofree(msg, s);
+	if (osip_contact_param_get_byname(ct, "expires", &p) == 0 &&
+	    p != NULL)
+		c->expires = msg_delta(p->gvalue);
+	return 0;
+}
+
+char *
+sip_msg_contact_uri(const struct sip_msg *msg)
+{
+	struct sip_contact	c;
+
+	if (sip_msg_contact(msg, 0, &c) == -1)
+		return NULL;
+	return xstrdup(c.uri);
+}
+
+size_t
+sip_msg_record_routes(const struct sip_msg *msg, char ***out)
+{
+	osip_record_route_t	*rr;
+	char			**v, *s;
+	size_t			 n = 0;
+	int			 i;
+
+	*out = NULL;
+	if (msg == NULL || osip_list_size(&msg->m->record_routes) <= 0)
+		return 0;
+	v = xcalloc((size_t)osip_list_size(&msg->m->record_routes),
+	    sizeof *v);
+	for (i = 0; (rr = osip_list_get(&msg->m->record_routes, i)) != NULL;
+	    i++) {
+		if (osip_record_route_to_str(rr, &s) == 0)
+			v[n++] = msg_dup_ofree(s);
+	}
+	if (n == 0) {
+		free(v);
+		return 0;
+	}
+	*out = v;
+	return n;
+}
+
+int
+sip_msg_auth(const struct sip_msg *msg, const char *hdr, struct sip_auth *a)
+{
+	osip_authorization_t	*au;
+	const osip_list_t	*l;
+
+	memset(a, 0, sizeof *a);
+	if (msg == NULL || hdr == NULL)
+		return -1;
+	if (strcasecmp(hdr, "Proxy-Authorization") == 0)
+		l = &msg->m->proxy_authorizations;
+	else if (strcasecmp(hdr, "Authorization") == 0)
+		l = &msg->m->authorizations;
+	else
+		return -1;
+	if ((au = osip_list_get(l, 0)) == NULL || au->auth_type == NULL ||
+	    strcasecmp(au->auth_type, "Digest") != 0 || au->username == NULL)
+		return -1;
+	a->username = msg_unquote(msg, au->username);
+	a->realm = msg_unquote(msg, au->realm);
+	a->nonce = msg_unquote(msg, au->nonce);
+	a->uri = msg_unquote(msg, au->uri);
+	a->response = msg_unquote(msg, au->response);
+	a->algorithm = msg_unquote(msg, au->algorithm);
+	a->cnonce = msg_unquote(msg, au->cnonce);
+	a->opaque = msg_unquote(msg, au->opaque);
+	a->qop = msg_unquote(msg, au->message_qop);
+	a->nc = msg_unquote(msg, au->nonce_count);
+	return 0;
+}
+
+int
+sip_msg_challenge(const struct sip_msg *msg, struct sip_challenge *c)
+{
+	osip_www_authenticate_t	*w;
+	const char		*stale;
+
+	memset(c, 0, sizeof *c);
+	if (msg == NULL)
+		return -1;
+	if ((w = osip_list_get(&msg->m->www_authenticates, 0)) == NULL &&
+	    (w = osip_list_get(&msg->m->proxy_authenticates, 0)) == NULL)
+		return -1;
+	if (w->auth_type == NULL || strcasecmp(w->auth_type, "Digest") != 0)
+		return -1;
+	c->realm = msg_unquote(msg, w->realm);
+	c->nonce = msg_unquote(msg, w->nonce);
+	c->opaque = msg_unquote(msg, w->opaque);
+	c->qop = msg_unquote(msg, w->qop_options);
+	c->algorithm = msg_unquote(msg, w->algorithm);
+	stale = msg_unquote(msg, w->stale);
+	c->stale = stale != NULL && strcasecmp(stale, "true") == 0;
+	return 0;
+}
+
+/*
+ * Body.
+ */
+
+const char *
+sip_msg_body(const struct sip_msg *msg, size_t *len)
+{
+	osip_body_t	*b;
+
+	*len = 0;
+	if (msg == NULL || (b = osip_list_get(&msg->m->bodies, 0)) == NULL ||
+	    b->body == NULL || b->length == 0)
+		return NULL;
+	*len = b->length;
+	return b->body;
+}
+
+const char *
+sip_msg_content_type(const struct sip_msg *msg)
+{
+	osip_content_type_t	*ct;
+	char			*s;
+	const char		*r;
+
+	if (msg == NULL || (ct = msg->m->content_type) == NULL ||
+	    ct->type == NULL)
+		return NULL;
+	if (ct->subtype == NULL)
+		return msg_interns(msg, ct->type);
+	xasprintf(&s, "%s/%s", ct->type, ct->subtype);
+	r = msg_interns(msg, s);
+	free(s);
+	return r;
+}
+
+int
+sip_msg_set_body(struct sip_msg *msg, const char *ctype, const char *body,
+    size_t len)
+{
+	osip_body_t	*b;
+	char		 clen[24];
+
+	if (msg == NULL || (body == NULL && len > 0) || len > SIP_MAX_MSG)
+		return -1;
+	while ((b = osip_list_get(&msg->m->bodies, 0)) != NULL) {
+		osip_list_remove(&msg->m->bodies, 0);
+		osip_body_free(b);
+	}
+	if (sip_msg_set_header(msg, "Content-Type", ctype) == -1)
+		return -1;
+	snprintf(clen, sizeof clen, "%zu", len);
+	if (sip_msg_set_header(msg, "Content-Length", clen) == -1)
+		return -1;
+	if (len > 0 && osip_message_set_body(msg->m, body, len) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Building messages.
+ */
+
+/* Copy the headers RFC 3261 8.2.6.2 puts in every response. */
+static int
+msg_response_copy(osip_message_t *r, const osip_message_t *q)
+{
+	osip_via_t	*v, *cv;
+	int		 i;
+
+	for (i = 0; (v = osip_list_get(&q->vias, i)) != NULL; i++) {
+		if (osip_via_clone(v, &cv) != 0)
+			return -1;
+		if (osip_list_add(&r->vias, cv, -1) < 0) {
+			osip_via_free(cv);
+			return -1;
+		}
+	}
+	if (osip_from_clone(q->from, &r->from) != 0 ||
+	    osip_from_clone(q->to, &r->to) != 0 ||
+	    osip_call_id_clone(q->call_id, &r->call_id) != 0 ||
+	    osip_cseq_clone(q->cseq, &r->cseq) != 0)
+		return -1;
+	return 0;
+}
+
+struct sip_msg *
+sip_msg_response(const struct sip_msg *req, int code, const char *reason,
+    const char *to_tag)
+{
+	osip_message_t		*r;
+	osip_generic_param_t	*tag = NULL;
+	const char		*phrase = reason;
+
+	if (req == NULL || !msg_answerable(req->m) || code < 100 ||
+	    code > 699)
+		return NULL;
+	if (phrase == NULL && (phrase = osip_message_get_reason(code)) == NULL)
+		phrase = "Unknown";
+	if (osip_message_init(&r) != 0)
+		return NULL;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(phrase));
+	if (msg_response_copy(r, req->m) == -1 ||
+	    osip_message_set_content_length(r, "0") != 0) {
+		osip_message_free(r);
+		return NULL;
+	}
+	/* RFC 3261 8.2.6.2: the UAS adds a To tag unless one is there. */
+	if (to_tag != NULL && to_tag[0] != '\0' && code > 100 &&
+	    (osip_to_get_tag(r->to, &tag) != 0 || tag == NULL))
+		osip_to_set_tag(r->to, osip_strdup(to_tag));
+	return msg_wrap(r);
+}
+
+struct sip_msg *
+sip_msg_request(const char *method, const char *ruri, const char *from,
+    const char *to, const char *callid, uint32_t cseq)
+{
+	struct sip_msg	*msg;
+	osip_message_t	*m;
+	char		*cs;
+	int		 rc;
+
+	if (method == NULL || ruri == NULL || from == NULL || to == NULL ||
+	    callid == NULL || !msg_header_ok(method, NULL))
+		return NULL;
+	msg_parser_init();
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	msg = msg_wrap(m);
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	xasprintf(&cs, "%u %s", cseq, method);
+	rc = sip_msg_set_ruri(msg, ruri);
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "From", from);
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "To", to);
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "Call-ID", callid);
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "CSeq", cs);
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "Max-Forwards", "70");
+	if (rc == 0)
+		rc = sip_msg_add_header(msg, "Content-Length", "0");
+	free(cs);
+	if (rc != 0) {
+		sip_msg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int
+sip_msg_set_ruri(struct sip_msg *msg, const char *uri)
+{
+	osip_uri_t	*u;
+
+	if (msg == NULL || uri == NULL || strpbrk(uri, " \t\r\n") != NULL)
+		return -1;
+	msg_parser_init();
+	if (osip_uri_init(&u) != 0)
+		return -1;
+	if (osip_uri_parse(u, uri) != 0 || u->host == NULL) {
+		osip_uri_free(u);
+		return -1;
+	}
+	if (msg->m->req_uri != NULL)
+		osip_uri_free(msg->m->req_uri);
+	msg->m->req_uri = u;
+	return 0;
+}
+
+/*
+ * Helpers for the rest of the daemon.
+ */
+
+int
+sip_uri_split(const char *uri, char **user, char **host, int *port,
+    char **transport)
+{
+	osip_uri_t		*u;
+	osip_uri_param_t	*p = NULL;
+	long long		 v;
+
+	if (user != NULL)
+		*user = NULL;
+	if (host != NULL)
+		*host = NULL;
+	if (port != NULL)
+		*port = 0;
+	if (transport != NULL)
+		*transport = NULL;
+	if (uri == NULL || !msg_uri_escapes_ok(uri, strlen(uri)))
+		return -1;
+	msg_parser_init();
+	if (osip_uri_init(&u) != 0)
+		return -1;
+	if (osip_uri_parse(u, uri) != 0 || u->host == NULL ||
+	    u->host[0] == '\0' || !msg_port_ok(u->port)) {
+		osip_uri_free(u);
+		return -1;
+	}
+	v = msg_number(u->port, 5);
+	if (port != NULL && v > 0)
+		*port = (int)v;
+	if (user != NULL && u->username != NULL)
+		*user = xstrdup(u->username);
+	if (host != NULL)
+		*host = xstrdup(u->host);
+	if (transport != NULL &&
+	    osip_uri_param_get_byname(&u->url_params, "transport", &p) == 0 &&
+	    p != NULL && p->gvalue != NULL)
+		*transport = xstrdup(p->gvalue);
+	osip_uri_free(u);
+	return 0;
+}
+
+/* Value of one hex digit. */
+static int
+msg_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return tolower(c) - 'a' + 10;
+}
+
+void
+sip_unescape(char *s)
+{
+	char	*w = s;
+	int	 c;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2])) {
+			c = msg_hexval((unsigned char)s[1]) * 16 +
+			    msg_hexval((unsigned char)s[2]);
+			/* %00 would cut the string: leave it as it is. */
+			if (c != 0) {
+				*w++ = (char)c;
+				s += 2;
+				continue;
+			}
+		}
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+void
+sip_random_token(char *buf, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 r[32];
+	size_t			 i, k, n;
+
+	if (buf == NULL || len == 0)
+		return;
+	/* Two hex characters per random byte, sizeof r bytes at a time. */
+	for (i = 0; i + 1 < len; i += 2 * sizeof r) {
+		if (RAND_bytes(r, sizeof r) != 1)
+			fatalx("sip_random_token: RAND_bytes failed");
+		n = len - 1 - i;
+		if (n > 2 * sizeof r)
+			n = 2 * sizeof r;
+		for (k = 0; k < n; k++)
+			buf[i + k] = hex[(r[k / 2] >> (k % 2 ? 0 : 4)) & 0xf];
+	}
+	buf[len - 1] = '\0';
+}
