@@ -1,0 +1,180 @@
+/*
+ * The B2BUA's insides, shared by src/call.c (call life cycle, indexes,
+ * call records), src/call_route.c (new calls: classification, routing,
+ * forking) and src/call_dialog.c (in-dialog requests, ACKs, strays).
+ * Nothing outside call*.c includes this.
+ */
+#ifndef CALL_INT_H
+#define CALL_INT_H
+
+#include <sys/queue.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sip_status.h"
+#include "sip_transport.h"
+#include "sip_tx.h"
+
+struct event;
+struct user;
+struct trunk;
+
+#define CALL_MAX_FORKS		16	/* contacts rung in parallel */
+#define CALL_NO_ANSWER_SECS	120	/* ringing ends with 480 after this */
+#define CALL_MAX_FORWARDS	70
+
+enum call_state {
+	CALL_RINGING,		/* forks out, the caller's INVITE pending */
+	CALL_ACCEPTED,		/* 2xx relayed, waiting for the caller's ACK */
+	CALL_ANSWERED,		/* both dialogs confirmed */
+	CALL_ENDED		/* being torn down */
+};
+
+/*
+ * One dialog of a call: the caller leg (we are its UAS) or one callee
+ * fork (we are its UAC).  The header texts are what requests we send on
+ * the dialog carry in From (local) and To (remote), RFC 3261 12.2.1.1.
+ */
+struct call_leg {
+	struct call	*call;
+	int		 caller;	/* 1 on the caller leg */
+	char		*key;		/* the index key it is filed under */
+	char		*callid;
+	char		*local_tag;
+	char		*remote_tag;	/* NULL until known */
+	char		*local_hdr;
+	char		*remote_hdr;
+	char		*target;	/* remote target: its Contact URI */
+	char		**routes;	/* route set, in Route header order */
+	size_t		 nroutes;
+	uint32_t	 cseq;		/* our last CSeq on this dialog */
+	struct sip_peer	 peer;		/* where its requests go */
+
+	/* Callee forks only. */
+	char		*ruri;		/* of the initial INVITE */
+	char		*trunk;		/* trunk name of a trunk fork */
+	struct sip_tx	*tx;		/* its INVITE while pending */
+	int		 sending;	/* inside sip_tx_send() */
+	int		 sync_status;	/* final reported while sending */
+	int		 status;	/* final status (mapped), 0 pending */
+	char		*reason;
+	int		 cancelled;
+	int		 auth_tried;
+
+	/* The last ACK we sent for a 2xx, resent on a retransmitted 2xx. */
+	uint32_t	 ack_cseq;	/* 0: none */
+	char		*ack_body;
+	size_t		 ack_len;
+	char		*ack_ctype;
+};
+
+/* An in-dialog request relayed from one leg to the other. */
+struct call_relay {
+	struct call		*call;
+	struct call_leg		*from;		/* the asking leg */
+	struct call_leg		*to;
+	struct sip_tx		*stx;		/* the asking leg's request */
+	struct sip_tx		*ctx;		/* ours on the other leg */
+	int			 invite;
+	int			 sending;
+	int			 sync_status;
+	uint32_t		 from_cseq;
+	uint32_t		 to_cseq;
+	TAILQ_ENTRY(call_relay)	 entry;
+};
+
+struct call {
+	enum call_state		 state;
+	struct call_leg		*a;		/* caller leg */
+	struct call_leg		*forks[CALL_MAX_FORKS];
+	size_t			 nforks;
+	struct call_leg		*b;		/* the fork that answered */
+	struct call_leg		*early;		/* fork whose 183 SDP we sent */
+	int			 ringing_sent;
+	struct sip_tx		*stx;		/* caller INVITE, while pending */
+	uint32_t		 invite_cseq;	/* the caller's INVITE */
+	uint32_t		 b_cseq;	/* our INVITE the callee took */
+	struct event		*noanswer;
+	int			 bye_on_ack;	/* callee left before the ACK */
+
+	TAILQ_HEAD(, call_relay) relays;
+	struct call_relay	*reinvite;	/* pending re-INVITE (glare) */
+	/* ACK to forward for a relayed re-INVITE's 2xx. */
+	struct call_leg		*ack_from;
+	uint32_t		 ack_from_cseq;
+	uint32_t		 ack_to_cseq;
+
+	/* What every fork's INVITE carries. */
+	char			*offer;
+	size_t			 offer_len;
+	char			*offer_ctype;
+	int			 max_forwards;
+
+	/* Identities, call record and logs. */
+	char			*callid;	/* the caller leg's */
+	char			*caller_user;	/* NULL: NoUser or external */
+	char			*caller_ext;	/* extension, or trunk name */
+	char			*caller_number;	/* presented */
+	char			*caller_name;	/* presented, or NULL */
+	char			*dialled;
+	char			*callee_user;
+	char			*trunk;		/* outgoing trunk name */
+	time_t			 start;
+	time_t			 answer;
+	int			 indexed;
+};
+
+/* What routing decided for a dialled string. */
+enum call_route_kind {
+	ROUTE_USER,		/* ring a user of this site */
+	ROUTE_TRUNK,		/* out on a trunk */
+	ROUTE_REJECT		/* answer the caller with answer */
+};
+
+struct call_route {
+	enum call_route_kind	 kind;
+	char			 number[128];	/* user, or number to send */
+	const struct trunk	*trunk;
+	enum sip_answer		 answer;
+};
+
+/* call.c */
+struct call	*call_new(struct sip_tx *, const struct sip_msg *);
+struct call_leg	*call_leg_new(struct call *);
+void		 call_index(struct call *);
+void		 call_index_fork(struct call_leg *);
+void		 call_end(struct call *, int cause, const char *reason);
+void		 call_reject(struct call *, enum sip_answer);
+void		 call_reply_caller(struct call *, int code, const char *reason);
+struct call_leg	*call_find_request(const struct sip_msg *);
+struct call_leg	*call_find_response(const struct sip_msg *);
+int		 call_exists(const struct sip_msg *);
+const struct user *call_user(const char *number);
+const struct trunk *call_trunk(const char *name);
+const struct trunk *call_trunk_by_peer(const struct sip_peer *);
+void		 call_contact(const struct sip_peer *, char *, size_t);
+char		*call_nameaddr(const char *display, const char *user,
+		    const char *host, const char *tag);
+const char	*call_state_name(enum call_state);
+void		 call_log(const struct call *, const char *event,
+		    const char *extra);
+
+/* call_route.c */
+void		 call_invite(struct sip_tx *, const struct sip_msg *);
+int		 call_route(const struct call *, const struct user *,
+		    const char *dialled, struct call_route *);
+void		 call_fork_cancel_all(struct call *, struct call_leg *except);
+
+/* call_dialog.c */
+struct sip_msg	*call_leg_request(struct call_leg *, const char *method,
+		    uint32_t cseq);
+void		 call_leg_ack(struct call_leg *, uint32_t cseq,
+		    const char *body, size_t len, const char *ctype);
+void		 call_leg_bye(struct call_leg *);
+void		 call_leg_learn(struct call_leg *, const struct sip_msg *resp);
+void		 call_in_dialog(struct sip_tx *, const struct sip_msg *);
+void		 call_relay_abort(struct call_relay *);
+int		 call_copy_body(struct sip_msg *, const struct sip_msg *);
+
+#endif

@@ -1,0 +1,755 @@
+/*
+ * The B2BUA driven through the real transaction layer: requests and
+ * responses are fed to sip_tx_input() as a phone, a callee or a carrier
+ * would send them, and what the daemon sends is captured by the send
+ * hook.  The registrar is stood in for (a fixed extension passes auth,
+ * bindings come from a table); hot desking and the db are the real ones.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "call.h"
+#include "config.h"
+#include "db.h"
+#include "hotdesk.h"
+#include "registrar.h"
+#include "roamd.h"
+#include "sip_msg.h"
+#include "sip_status.h"
+#include "sip_transport.h"
+#include "sip_tx.h"
+#include "xmalloc.h"
+
+#define DOMAIN	"london.example.net"
+#define SDP_A	"v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\n" \
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+#define SDP_B	"v=0\r\no=b 2 2 IN IP4 127.0.0.1\r\ns=-\r\n" \
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n"
+
+struct roamd		*env;
+static struct roamd	 test_env;
+static struct config	 test_conf;
+
+/* Registrar stand-in. */
+static struct extension	*test_authed;
+static struct reg_binding test_bind[4];
+static size_t		 test_nbind;
+static const char	*test_bind_ext;
+
+/* Every message the daemon sent, with where to. */
+#define CAP_MAX	128
+static struct sip_msg	*cap_msg[CAP_MAX];
+static struct sip_peer	 cap_peer[CAP_MAX];
+static size_t		 cap_n;
+
+/* The phone passes auth as test_authed, or is challenged. */
+struct extension *
+registrar_auth(struct sip_tx *tx, const struct sip_msg *req)
+{
+	if (test_authed == NULL) {
+		sip_tx_reply(tx, 407, "Proxy Authentication Required");
+		return (NULL);
+	}
+	return (test_authed);
+}
+
+/* Bindings of test_bind_ext. */
+size_t
+registrar_lookup(const char *ext, struct reg_binding **out, size_t max)
+{
+	size_t	 i, n = 0;
+
+	if (test_bind_ext == NULL || strcmp(ext, test_bind_ext) != 0)
+		return (0);
+	for (i = 0; i < test_nbind && n < max; i++)
+		out[n++] = &test_bind[i];
+	return (n);
+}
+
+/* The send hook: keep a copy. */
+static int
+cap_send(const struct sip_peer *p, const struct sip_msg *m)
+{
+	if (cap_n < CAP_MAX) {
+		cap_msg[cap_n] = sip_msg_clone(m);
+		cap_peer[cap_n] = *p;
+		cap_n++;
+	}
+	return (0);
+}
+
+/* Port of a peer. */
+static int
+peer_port(const struct sip_peer *p)
+{
+	char	 buf[64], *c;
+
+	sip_peer_text(p, buf, sizeof(buf));
+	c = strrchr(buf, ':');
+	return (c != NULL ? atoi(c + 1) : 0);
+}
+
+/* Latest captured request of method (or response of status) to port. */
+static struct sip_msg *
+cap_find(const char *method, int status, int port)
+{
+	size_t	 i;
+
+	for (i = cap_n; i > 0; i--) {
+		struct sip_msg	*m = cap_msg[i - 1];
+
+		if (port != 0 && peer_port(&cap_peer[i - 1]) != port)
+			continue;
+		if (method != NULL && sip_msg_is_request(m) &&
+		    strcmp(sip_msg_method(m), method) == 0)
+			return (m);
+		if (method == NULL && !sip_msg_is_request(m) &&
+		    sip_msg_status(m) == status)
+			return (m);
+	}
+	return (NULL);
+}
+
+/* How many captured messages match. */
+static int
+cap_count(const char *method, int status, int port)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < cap_n; i++) {
+		struct sip_msg	*m = cap_msg[i];
+
+		if (port != 0 && peer_port(&cap_peer[i]) != port)
+			continue;
+		if (method != NULL && sip_msg_is_request(m) &&
+		    strcmp(sip_msg_method(m), method) == 0)
+			n++;
+		if (method == NULL && !sip_msg_is_request(m) &&
+		    sip_msg_status(m) == status)
+			n++;
+	}
+	return (n);
+}
+
+/* Feed raw text as if it came from udp:127.0.0.1:port. */
+static void
+feed(const char *text, int port)
+{
+	struct sip_msg	*m = NULL;
+	struct sip_peer	 p;
+	const char	*cause;
+	char		 buf[64];
+	int		 status;
+
+	ck_assert_int_eq(sip_msg_parse(text, strlen(text), &m, &status,
+	    &cause), 0);
+	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
+	ck_assert_int_eq(sip_peer_parse(buf, &p), 0);
+	sip_tx_input(m, &p);
+}
+
+/* Feed a message object from port. */
+static void
+feed_msg(struct sip_msg *m, int port)
+{
+	struct sip_peer	 p;
+	char		 buf[64];
+
+	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
+	ck_assert_int_eq(sip_peer_parse(buf, &p), 0);
+	sip_tx_input(m, &p);
+}
+
+/* The callee at port answers our request with code (and SDP). */
+static void
+callee_answer(const struct sip_msg *req, int code, const char *totag,
+    const char *sdp, int port)
+{
+	struct sip_msg	*r;
+	char		 contact[64];
+
+	r = sip_msg_response(req, code, NULL, totag);
+	ck_assert_ptr_nonnull(r);
+	snprintf(contact, sizeof(contact), "<sip:callee@127.0.0.1:%d>", port);
+	if (code > 100 && code < 300)
+		sip_msg_add_header(r, "Contact", contact);
+	if (sdp != NULL)
+		sip_msg_set_body(r, "application/sdp", sdp, strlen(sdp));
+	feed_msg(r, port);
+}
+
+/* The phone at 5061 sends INVITE for dialled, with an SDP offer. */
+static void
+phone_invite(const char *callid, const char *dialled)
+{
+	char	 buf[2048];
+
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:%s@" DOMAIN " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK%s1\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: \"Desk\" <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:%s@" DOMAIN ">\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Contact: <sip:201@127.0.0.1:5061>\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    dialled, callid, dialled, callid, strlen(SDP_A), SDP_A);
+	feed(buf, 5061);
+}
+
+/* The phone sends an in-dialog request (ACK, BYE) with our To tag. */
+static void
+phone_in_dialog(const char *method, const char *callid, const char *totag,
+    int cseq, const char *branch)
+{
+	char	 buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	    "%s sip:x@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK%s\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: \"Desk\" <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:x@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: %d %s\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    method, branch, totag, callid, cseq, method);
+	feed(buf, 5061);
+}
+
+/* The phone CANCELs its INVITE (same branch). */
+static void
+phone_cancel(const char *callid, const char *dialled)
+{
+	char	 buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	    "CANCEL sip:%s@" DOMAIN " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK%s1\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: \"Desk\" <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:%s@" DOMAIN ">\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: 1 CANCEL\r\n"
+	    "Content-Length: 0\r\n\r\n", dialled, callid, dialled, callid);
+	feed(buf, 5061);
+}
+
+/* Add one binding of ext at 127.0.0.1:port. */
+static void
+bind_add(const char *ext, int port)
+{
+	struct reg_binding	*b = &test_bind[test_nbind++];
+	char			 buf[64];
+
+	test_bind_ext = ext;
+	memset(b, 0, sizeof(*b));
+	xasprintf(&b->contact, "sip:%s@127.0.0.1:%d", ext, port);
+	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
+	sip_peer_parse(buf, &b->peer);
+}
+
+/* Fill a cfg_addr from text. */
+static void
+addr(struct cfg_addr *a, const char *text)
+{
+	const char	*cause;
+
+	ck_assert_int_eq(config_parse_addr(text, a, &cause), 0);
+}
+
+static struct user	 users[3];
+static struct extension	 exts[3];
+static struct trunk	 trunks[1];
+static struct ddi_route	 ddis[1];
+static struct shortcode	 sys_codes[3];
+static struct user_rights rights[1];
+
+/* A site with users 201 (Alice Smith), 202, 203 (force_login, out). */
+static void
+setup(void)
+{
+	static const struct sip_tx_core core = {
+		.request = call_request,
+		.ack = call_ack,
+		.cancelled = call_cancelled,
+		.ack_timeout = call_ack_timeout,
+		.stray_response = call_stray_response,
+		.send = cap_send,
+	};
+	char	*cause;
+
+	memset(&test_conf, 0, sizeof(test_conf));
+	memset(users, 0, sizeof(users));
+	memset(exts, 0, sizeof(exts));
+	memset(trunks, 0, sizeof(trunks));
+	test_conf.domain = DOMAIN;
+	test_conf.site_name = "london";
+	users[0].number = "201";
+	users[0].name = "Alice Smith";
+	users[1].number = "202";
+	users[1].name = "Bob";
+	users[2].number = "203";
+	users[2].name = "Carol";
+	users[2].force_login = 1;
+	users[2].user_rights = "Night";
+	exts[0].number = "201";
+	exts[0].base_user = "201";
+	exts[1].number = "202";
+	exts[1].base_user = "202";
+	exts[2].number = "299";
+	exts[2].base_user = "203";
+	test_conf.users = users;
+	test_conf.nusers = 3;
+	test_conf.extensions = exts;
+	test_conf.nextensions = 3;
+	trunks[0].name = "pstn";
+	addr(&trunks[0].address, "udp:127.0.0.1:5090");
+	trunks[0].auth_username = "london";
+	trunks[0].auth_password = "secret";
+	ddis[0].ddi = "442071230201";
+	ddis[0].destination = "201";
+	trunks[0].incoming = ddis;
+	trunks[0].nincoming = 1;
+	test_conf.trunks = trunks;
+	test_conf.ntrunks = 1;
+	sys_codes[0] = (struct shortcode){ .code = "9N", .feature = SC_DIAL,
+	    .number = "N", .trunk = "pstn" };
+	sys_codes[1] = (struct shortcode){ .code = "999",
+	    .feature = SC_DIAL_EMERGENCY, .number = "999", .trunk = "pstn" };
+	sys_codes[2] = (struct shortcode){ .code = "00N",
+	    .feature = SC_BARRED };
+	test_conf.short_codes.v = sys_codes;
+	test_conf.short_codes.n = 3;
+	rights[0] = (struct user_rights){ .name = "Night",
+	    .outgoing_call_bar = 1 };
+	test_conf.user_rights = rights;
+	test_conf.nuser_rights = 1;
+
+	env = &test_env;
+	env->conf = &test_conf;
+	env->base = event_base_new();
+	ck_assert_int_eq(db_open(":memory:", env->base, &cause), 0);
+	sip_tx_init(env->base, &core, NULL);
+	hotdesk_init();
+	call_init();
+	test_authed = &exts[0];
+	test_nbind = 0;
+	test_bind_ext = NULL;
+	cap_n = 0;
+}
+
+/* Free everything: the suite runs under ASan. */
+static void
+teardown(void)
+{
+	size_t	 i;
+
+	call_shutdown();
+	sip_tx_shutdown();
+	hotdesk_shutdown();
+	db_close();
+	event_base_free(env->base);
+	for (i = 0; i < cap_n; i++)
+		sip_msg_free(cap_msg[i]);
+	for (i = 0; i < test_nbind; i++)
+		free(test_bind[i].contact);
+	free(trunks[0].address.text);
+}
+
+/* The last call record, copied out. */
+static int	last_cause;
+static char	last_reason[64];
+static char	last_callee_user[16];
+
+static void
+cdr_last(const struct db_cdr *r, void *arg)
+{
+	last_cause = r->cause;
+	snprintf(last_reason, sizeof(last_reason), "%s", r->reason);
+	snprintf(last_callee_user, sizeof(last_callee_user), "%s",
+	    r->callee_user ? r->callee_user : "");
+}
+
+/* Read back the newest call record. */
+static void
+cdr_read(void)
+{
+	last_cause = 0;
+	db_flush();
+	db_cdr_foreach(0, cdr_last, NULL);
+}
+
+START_TEST(test_call_answered_then_bye_caller)
+{
+	struct sip_msg	*inv, *ok;
+	const char	*body, *ourtag;
+	char		*from;
+	size_t		 len;
+
+	bind_add("202", 5070);
+	phone_invite("c1", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	ck_assert_ptr_nonnull(inv);
+	/* The callee sees the user, not the device, and the same SDP. */
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:202@127.0.0.1:5070");
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Alice Smith\" <sip:201@"
+	    DOMAIN ">"));
+	free(from);
+	ck_assert_ptr_nonnull(sip_msg_header(inv, "P-Asserted-Identity"));
+	ck_assert_str_ne(sip_msg_callid(inv), "c1");
+	body = sip_msg_body(inv, &len);
+	ck_assert_uint_eq(len, strlen(SDP_A));
+	ck_assert(memcmp(body, SDP_A, len) == 0);
+	ck_assert_uint_eq(call_count(), 1);
+
+	callee_answer(inv, 180, "btag", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 180, 5061), 1);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_ptr_nonnull(ok);
+	body = sip_msg_body(ok, &len);
+	ck_assert_uint_eq(len, strlen(SDP_B));
+	ourtag = sip_msg_to_tag(ok);
+	ck_assert_ptr_nonnull(ourtag);
+
+	/* No ACK to the callee before the caller's. */
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 0);
+	phone_in_dialog("ACK", "c1", ourtag, 1, "ack1");
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 1);
+	ck_assert_str_eq(sip_msg_ruri(cap_find("ACK", 0, 5070)),
+	    "sip:callee@127.0.0.1:5070");
+
+	phone_in_dialog("BYE", "c1", ourtag, 2, "bye1");
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 2);
+	ck_assert_int_eq(cap_count("BYE", 0, 5070), 1);
+	ck_assert_str_eq(sip_msg_callid(cap_find("BYE", 0, 5070)),
+	    sip_msg_callid(inv));
+	ck_assert_uint_eq(call_count(), 0);
+	cdr_read();
+	ck_assert_int_eq(last_cause, 200);
+	ck_assert_str_eq(last_reason, "bye-caller");
+	ck_assert_str_eq(last_callee_user, "202");
+}
+END_TEST
+
+START_TEST(test_call_bye_from_callee_reaches_caller)
+{
+	struct sip_msg	*inv, *ok, *bye;
+	char		 buf[1024];
+
+	bind_add("202", 5070);
+	phone_invite("c2", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	phone_in_dialog("ACK", "c2", sip_msg_to_tag(ok), 1, "ack2");
+	snprintf(buf, sizeof(buf),
+	    "BYE sip:roam@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKcb1\r\n"
+	    "From: <sip:202@" DOMAIN ">;tag=btag\r\n"
+	    "To: <sip:201@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: %s\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n",
+	    sip_msg_from_tag(inv), sip_msg_callid(inv));
+	feed(buf, 5070);
+	ck_assert_int_eq(cap_count(NULL, 200, 5070), 1);
+	bye = cap_find("BYE", 0, 5061);
+	ck_assert_ptr_nonnull(bye);
+	ck_assert_str_eq(sip_msg_callid(bye), "c2");
+	ck_assert_str_eq(sip_msg_to_tag(bye), "ctag");
+	ck_assert_str_eq(sip_msg_ruri(bye), "sip:201@127.0.0.1:5061");
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+START_TEST(test_call_busy_callee_gives_caller_busy)
+{
+	bind_add("202", 5070);
+	phone_invite("c3", "202");
+	callee_answer(cap_find("INVITE", 0, 5070), 486, "btag", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+	ck_assert_uint_eq(call_count(), 0);
+	cdr_read();
+	ck_assert_int_eq(last_cause, 486);
+}
+END_TEST
+
+START_TEST(test_call_cancel_while_ringing)
+{
+	struct sip_msg	*inv;
+
+	bind_add("202", 5070);
+	phone_invite("c4", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 180, "btag", NULL, 5070);
+	phone_cancel("c4", "202");
+	ck_assert_int_eq(cap_count(NULL, 487, 5061), 1);
+	ck_assert_int_eq(cap_count("CANCEL", 0, 5070), 1);
+	ck_assert_uint_eq(call_count(), 0);
+	/* The callee's 487 after the call is gone does no harm. */
+	callee_answer(inv, 487, "btag", NULL, 5070);
+	cdr_read();
+	ck_assert_int_eq(last_cause, 487);
+	ck_assert_str_eq(last_reason, "cancelled");
+}
+END_TEST
+
+START_TEST(test_call_forks_first_answer_wins)
+{
+	struct sip_msg	*i1, *i2;
+
+	bind_add("202", 5070);
+	bind_add("202", 5071);
+	phone_invite("c5", "202");
+	i1 = cap_find("INVITE", 0, 5070);
+	i2 = cap_find("INVITE", 0, 5071);
+	ck_assert_ptr_nonnull(i1);
+	ck_assert_ptr_nonnull(i2);
+	callee_answer(i1, 180, "t1", NULL, 5070);
+	callee_answer(i2, 180, "t2", NULL, 5071);
+	ck_assert_int_eq(cap_count(NULL, 180, 5061), 1);
+	callee_answer(i2, 200, "t2", SDP_B, 5071);
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 1);
+	ck_assert_int_eq(cap_count("CANCEL", 0, 5070), 1);
+	/* The loser answers anyway: ACKed and hung up. */
+	callee_answer(i1, 200, "t1", SDP_B, 5070);
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 1);
+	ck_assert_int_eq(cap_count("BYE", 0, 5070), 1);
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_all_forks_fail_busy_wins)
+{
+	bind_add("202", 5070);
+	bind_add("202", 5071);
+	phone_invite("c6", "202");
+	callee_answer(cap_find("INVITE", 0, 5070), 486, "t1", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 0);
+	callee_answer(cap_find("INVITE", 0, 5071), 404, "t2", NULL, 5071);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_unregistered_user_not_registered)
+{
+	phone_invite("c7", "202");
+	ck_assert_int_eq(cap_count(NULL, 480, 5061), 1);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    sip_answer_reason(ANS_NOT_REGISTERED));
+}
+END_TEST
+
+START_TEST(test_call_logged_out_user_busy)
+{
+	phone_invite("c8", "203");
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_unknown_number_unobtainable)
+{
+	phone_invite("c9", "77777");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5061)),
+	    "Number Unobtainable");
+	cdr_read();
+	ck_assert_int_eq(last_cause, 404);
+}
+END_TEST
+
+START_TEST(test_call_barred_code)
+{
+	phone_invite("c10", "00123");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Barred");
+}
+END_TEST
+
+START_TEST(test_call_outgoing_trunk)
+{
+	struct sip_msg	*inv;
+
+	phone_invite("c11", "9012345");
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:012345@127.0.0.1:5090");
+	ck_assert_str_eq(sip_msg_from_user(inv), "201");
+	ck_assert_str_eq(sip_msg_to_user(inv), "012345");
+}
+END_TEST
+
+START_TEST(test_call_trunk_challenge_answered_once)
+{
+	struct sip_msg	*inv, *r;
+
+	phone_invite("c12", "9012345");
+	inv = cap_find("INVITE", 0, 5090);
+	r = sip_msg_response(inv, 407, NULL, "tt");
+	sip_msg_add_header(r, "Proxy-Authenticate",
+	    "Digest realm=\"carrier\", nonce=\"abc\"");
+	feed_msg(r, 5090);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_uint_eq(sip_msg_cseq(inv), 2);
+	ck_assert_ptr_nonnull(sip_msg_header(inv, "Proxy-Authorization"));
+	/* A second challenge is the caller's failure, not a loop. */
+	r = sip_msg_response(inv, 407, NULL, "tt");
+	sip_msg_add_header(r, "Proxy-Authenticate",
+	    "Digest realm=\"carrier\", nonce=\"def\"");
+	feed_msg(r, 5090);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	ck_assert_int_eq(cap_count(NULL, 403, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_nouser_phone_only_emergency)
+{
+	test_authed = &exts[2];		/* 299: base user 203 is out */
+	phone_invite("c13", "202");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    sip_answer_reason(ANS_NO_USER));
+	phone_invite("c14", "999");
+	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5090));
+	ck_assert_str_eq(sip_msg_from_user(cap_find("INVITE", 0, 5090)),
+	    "299");
+}
+END_TEST
+
+START_TEST(test_call_ddi_from_trunk_rings_user)
+{
+	struct sip_msg	*inv;
+	char		 buf[1024];
+
+	bind_add("201", 5072);
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:442071230201@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKddi1\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:447700900999@carrier>;tag=car\r\n"
+	    "To: <sip:442071230201@carrier>\r\n"
+	    "Call-ID: ddi1\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:carrier@127.0.0.1:5090>\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	test_authed = NULL;		/* a trunk is never challenged */
+	feed(buf, 5090);
+	inv = cap_find("INVITE", 0, 5072);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_from_user(inv), "447700900999");
+	ck_assert_str_eq(sip_msg_to_user(inv), "201");
+}
+END_TEST
+
+START_TEST(test_call_unknown_ddi)
+{
+	char	 buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:440000@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKddi2\r\n"
+	    "From: <sip:447700900999@carrier>;tag=car\r\n"
+	    "To: <sip:440000@carrier>\r\n"
+	    "Call-ID: ddi2\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(buf, 5090);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5090)),
+	    "Unknown DDI");
+}
+END_TEST
+
+START_TEST(test_call_bye_without_call_481)
+{
+	phone_in_dialog("BYE", "nosuch", "xyz", 2, "b481");
+	ck_assert_int_eq(cap_count(NULL, 481, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_late_offer_ack_carries_answer)
+{
+	struct sip_msg	*inv, *ok, *ack;
+	const char	*body;
+	char		 buf[1024];
+	size_t		 len;
+
+	bind_add("202", 5070);
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:202@" DOMAIN " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKlate1\r\n"
+	    "From: <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:202@" DOMAIN ">\r\n"
+	    "Call-ID: late\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:201@127.0.0.1:5061>\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(buf, 5061);
+	inv = cap_find("INVITE", 0, 5070);
+	ck_assert_ptr_null(sip_msg_body(inv, &len));
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	snprintf(buf, sizeof(buf),
+	    "ACK sip:roam@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKlateack\r\n"
+	    "From: <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:202@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: late\r\nCSeq: 1 ACK\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", sip_msg_to_tag(ok),
+	    strlen(SDP_A), SDP_A);
+	feed(buf, 5061);
+	ack = cap_find("ACK", 0, 5070);
+	ck_assert_ptr_nonnull(ack);
+	body = sip_msg_body(ack, &len);
+	ck_assert_uint_eq(len, strlen(SDP_A));
+	ck_assert(memcmp(body, SDP_A, len) == 0);
+	/* A retransmitted 2xx is ACKed again. */
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 2);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+call_suite(void)
+{
+	Suite	*s = suite_create("call");
+	TCase	*tc = tcase_create("b2bua");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_call_answered_then_bye_caller);
+	tcase_add_test(tc, test_call_bye_from_callee_reaches_caller);
+	tcase_add_test(tc, test_call_busy_callee_gives_caller_busy);
+	tcase_add_test(tc, test_call_cancel_while_ringing);
+	tcase_add_test(tc, test_call_forks_first_answer_wins);
+	tcase_add_test(tc, test_call_all_forks_fail_busy_wins);
+	tcase_add_test(tc, test_call_unregistered_user_not_registered);
+	tcase_add_test(tc, test_call_logged_out_user_busy);
+	tcase_add_test(tc, test_call_unknown_number_unobtainable);
+	tcase_add_test(tc, test_call_barred_code);
+	tcase_add_test(tc, test_call_outgoing_trunk);
+	tcase_add_test(tc, test_call_trunk_challenge_answered_once);
+	tcase_add_test(tc, test_call_nouser_phone_only_emergency);
+	tcase_add_test(tc, test_call_ddi_from_trunk_rings_user);
+	tcase_add_test(tc, test_call_unknown_ddi);
+	tcase_add_test(tc, test_call_bye_without_call_481);
+	tcase_add_test(tc, test_call_late_offer_ack_carries_answer);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(call_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
