@@ -152,11 +152,13 @@ static const char db_schema_v1[] =
     "CREATE INDEX cdr_start ON cdr (start_time);";
 
 static int	db_migrate_v1(char **);
+static int	db_migrate_v2(char **);
 static void	db_code_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
 static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
 	db_migrate_v1,
+	db_migrate_v2,
 };
 
 /* Log the last SQLite error for what we were doing. */
@@ -217,6 +219,26 @@ static int
 db_migrate_v1(char **cause)
 {
 	return (db_exec(db_schema_v1, cause));
+}
+
+/*
+ * Version 2: the runtime state of users (db_state.c) - where each is
+ * logged in, their login lock counter, their handset settings.
+ */
+static int
+db_migrate_v2(char **cause)
+{
+	return (db_exec(
+	    "CREATE TABLE logins (user TEXT PRIMARY KEY, ext TEXT,"
+	    " since INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE TABLE login_locks (user TEXT PRIMARY KEY,"
+	    " failures INTEGER NOT NULL, locked_until INTEGER NOT NULL);"
+	    "CREATE TABLE user_settings (user TEXT PRIMARY KEY,"
+	    " changed INTEGER NOT NULL, dnd INTEGER, cfg_dnd INTEGER,"
+	    " fwd_number TEXT, cfg_fwd_number TEXT,"
+	    " fwd_unconditional INTEGER, cfg_fwd_unconditional INTEGER,"
+	    " fwd_busy INTEGER, cfg_fwd_busy INTEGER,"
+	    " fwd_no_answer INTEGER, cfg_fwd_no_answer INTEGER);", cause));
 }
 
 /* The version recorded in the database; 0 for a new one, -1 on error. */

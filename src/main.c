@@ -24,6 +24,7 @@
 #include "log.h"
 #include "registrar.h"
 #include "roamd.h"
+#include "settings.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -168,6 +169,7 @@ roamd_reload(char **errs)
 	env->conf = conf;
 	registrar_reload();
 	hotdesk_reload();
+	settings_reload();
 	log_info("reload ok file=%s users=%zu extensions=%zu", env->conffile,
 	    conf->nusers, conf->nextensions);
 	return (0);
@@ -255,6 +257,7 @@ roamd_start(void)
 	roamd_listen();
 	registrar_init();
 	hotdesk_init();
+	settings_init();
 	call_init();
 	if (control_init(env->base, env->conf->control, &cause) == -1)
 		fatalx("control socket %s: %s", env->conf->control, cause);
@@ -268,6 +271,7 @@ roamd_stop(void)
 
 	control_shutdown();
 	call_shutdown();
+	settings_shutdown();
 	hotdesk_shutdown();
 	registrar_shutdown();
 	sip_transport_shutdown();

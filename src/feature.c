@@ -1,0 +1,202 @@
+/*
+ * Feature short codes: the changes a user makes from the handset.  Every
+ * rule that can refuse one lives here, so the phone's reason phrase and
+ * the log line always agree.
+ */
+#include <string.h>
+
+#include "config.h"
+#include "dialplan.h"
+#include "feature.h"
+#include "hotdesk.h"
+#include "log.h"
+#include "rights.h"
+#include "roamd.h"
+#include "settings.h"
+#include "xmalloc.h"
+
+/* Is the match one of ours rather than a call to route? */
+int
+feature_is_local(const struct dp_match *m)
+{
+	switch (m->sc->feature) {
+	case SC_EXTN_LOGIN:
+	case SC_EXTN_LOGOUT:
+	case SC_DND_ON:
+	case SC_DND_OFF:
+	case SC_FWD_UNCOND_ON:
+	case SC_FWD_UNCOND_OFF:
+	case SC_FWD_BUSY_ON:
+	case SC_FWD_BUSY_OFF:
+	case SC_FWD_NOANSWER_ON:
+	case SC_FWD_NOANSWER_OFF:
+	case SC_FWD_NUMBER:
+	case SC_CANCEL_FORWARDING:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/* The user's effective rights now (D5). */
+static const struct user_rights *
+feature_rights(const char *number, time_t now)
+{
+	struct user	*u = config_user(env->conf, number);
+
+	if (u == NULL)
+		return (NULL);
+	return (rights_effective(env->conf, u->user_rights,
+	    u->out_of_hours_user_rights, u->working_hours_time_profile, now));
+}
+
+/* Does block_forwarding stop this user setting forwards / hot desking? */
+static int
+feature_blocked(const char *number, time_t now)
+{
+	const struct user_rights *r = feature_rights(number, now);
+
+	return (r != NULL && r->block_forwarding);
+}
+
+/* The digits a code carries: the substituted number, else what N got. */
+static const char *
+feature_digits(const struct dp_match *m)
+{
+	return (m->sc->number != NULL ? m->number : m->n);
+}
+
+/* extn_login: "USER*CODE" or "CODE" (H1, H2). */
+static enum sip_answer
+feature_login(const struct feature_ctx *c)
+{
+	const char	*digits = feature_digits(c->match), *star, *user;
+	char		 number[64];
+	enum sip_answer	 a;
+
+	if ((star = strchr(digits, '*')) != NULL &&
+	    (size_t)(star - digits) < sizeof(number)) {
+		memcpy(number, digits, star - digits);
+		number[star - digits] = '\0';
+		if (config_user(env->conf, number) != NULL &&
+		    feature_blocked(number, c->now)) {
+			log_warnx("login refused user=%s ext=%s call=%s "
+			    "reason=block_forwarding", number, c->ext,
+			    c->callid);
+			return (ANS_BARRED);
+		}
+	}
+	a = hotdesk_login_digits(c->ext, digits, c->now, &user);
+	if (a != ANS_OK)
+		log_warnx("login failed ext=%s call=%s reason=\"%s\"", c->ext,
+		    c->callid, sip_answer_reason(a));
+	return (a);
+}
+
+/* extn_logout (H3). */
+static enum sip_answer
+feature_logout(const struct feature_ctx *c)
+{
+	const char	*cause;
+
+	if (c->user == NULL)
+		return (ANS_NO_USER);
+	if (hotdesk_logout(c->user, HDR_USER, &cause) == -1)
+		return (ANS_NO_USER);
+	return (ANS_OK);
+}
+
+/* Forward on: set the number first when the code carries one. */
+static enum sip_answer
+feature_forward_on(const struct feature_ctx *c, enum settings_field f)
+{
+	const struct user_settings	*s;
+	const char			*digits = feature_digits(c->match);
+
+	if (c->match->sc->number != NULL && *digits != '\0')
+		settings_set_fwd_number(c->user, digits);
+	if ((s = settings_get(c->user)) == NULL)
+		return (ANS_NO_USER);
+	if (s->fwd_number == NULL || *s->fwd_number == '\0')
+		return (ANS_NO_FORWARD_NUMBER);
+	settings_set(c->user, f, 1);
+	return (ANS_OK);
+}
+
+/* The settings features; all need a user at the phone. */
+static enum sip_answer
+feature_settings(const struct feature_ctx *c)
+{
+	enum sc_feature	 f = c->match->sc->feature;
+
+	if (c->user == NULL)
+		return (ANS_NO_USER);
+	switch (f) {
+	case SC_FWD_UNCOND_ON:
+	case SC_FWD_BUSY_ON:
+	case SC_FWD_NOANSWER_ON:
+	case SC_FWD_NUMBER:
+		if (feature_blocked(c->user, c->now))
+			return (ANS_BARRED);
+		break;
+	default:
+		break;
+	}
+	switch (f) {
+	case SC_DND_ON:
+		return (settings_set(c->user, SET_DND, 1) == 0 ? ANS_OK :
+		    ANS_SERVER_ERROR);
+	case SC_DND_OFF:
+		return (settings_set(c->user, SET_DND, 0) == 0 ? ANS_OK :
+		    ANS_SERVER_ERROR);
+	case SC_FWD_UNCOND_ON:
+		return (feature_forward_on(c, SET_FWD_UNCONDITIONAL));
+	case SC_FWD_BUSY_ON:
+		return (feature_forward_on(c, SET_FWD_BUSY));
+	case SC_FWD_NOANSWER_ON:
+		return (feature_forward_on(c, SET_FWD_NO_ANSWER));
+	case SC_FWD_UNCOND_OFF:
+		settings_set(c->user, SET_FWD_UNCONDITIONAL, 0);
+		return (ANS_OK);
+	case SC_FWD_BUSY_OFF:
+		settings_set(c->user, SET_FWD_BUSY, 0);
+		return (ANS_OK);
+	case SC_FWD_NOANSWER_OFF:
+		settings_set(c->user, SET_FWD_NO_ANSWER, 0);
+		return (ANS_OK);
+	case SC_CANCEL_FORWARDING:
+		settings_cancel_forwarding(c->user);
+		return (ANS_OK);
+	case SC_FWD_NUMBER:
+		if (*feature_digits(c->match) == '\0')
+			return (ANS_NO_FORWARD_NUMBER);
+		settings_set_fwd_number(c->user, feature_digits(c->match));
+		return (ANS_OK);
+	default:
+		return (ANS_NOT_IMPLEMENTED);
+	}
+}
+
+/* Run a feature code; log the outcome. */
+enum sip_answer
+feature_run(const struct feature_ctx *c)
+{
+	enum sip_answer	 a;
+
+	switch (c->match->sc->feature) {
+	case SC_EXTN_LOGIN:
+		a = feature_login(c);
+		break;
+	case SC_EXTN_LOGOUT:
+		a = feature_logout(c);
+		break;
+	default:
+		a = feature_settings(c);
+		break;
+	}
+	log_info("feature %s user=%s ext=%s call=%s result=%d reason=\"%s\"",
+	    config_feature_name(c->match->sc->feature),
+	    c->user != NULL ? c->user : "-", c->ext, c->callid,
+	    sip_answer_code(a), sip_answer_reason(a));
+	return (a);
+}
