@@ -713,6 +713,271 @@ START_TEST(test_call_late_offer_ack_carries_answer)
 }
 END_TEST
 
+
+/* Call 202 at 5070 from the phone and get it answered and ACKed. */
+static struct sip_msg *
+establish(const char *callid, const char **ourtag)
+{
+	struct sip_msg	*inv, *ok;
+
+	bind_add("202", 5070);
+	phone_invite(callid, "202");
+	inv = cap_find("INVITE", 0, 5070);
+	ck_assert_ptr_nonnull(inv);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_ptr_nonnull(ok);
+	*ourtag = sip_msg_to_tag(ok);
+	phone_in_dialog("ACK", callid, *ourtag, 1, "estack");
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 1);
+	return (inv);
+}
+
+/* The phone sends a re-INVITE (hold) with an SDP offer. */
+static void
+phone_reinvite(const char *callid, const char *ourtag, int cseq,
+    const char *branch)
+{
+	char	 buf[2048];
+
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:roam@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK%s\r\n"
+	    "From: <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:202@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: %s\r\nCSeq: %d INVITE\r\n"
+	    "Contact: <sip:201@127.0.0.1:5061>\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", branch, ourtag, callid, cseq,
+	    strlen(SDP_A), SDP_A);
+	feed(buf, 5061);
+}
+
+/* The callee sends a request in its dialog (re-INVITE, BYE). */
+static void
+callee_request(const char *method, const struct sip_msg *inv, int cseq,
+    const char *branch)
+{
+	char	 buf[2048];
+
+	snprintf(buf, sizeof(buf),
+	    "%s sip:roam@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK%s\r\n"
+	    "From: <sip:202@" DOMAIN ">;tag=btag\r\n"
+	    "To: <sip:201@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: %s\r\nCSeq: %d %s\r\n"
+	    "Contact: <sip:callee@127.0.0.1:5070>\r\n"
+	    "Content-Length: 0\r\n\r\n", method, branch,
+	    sip_msg_from_tag(inv), sip_msg_callid(inv), cseq, method);
+	feed(buf, 5070);
+}
+
+START_TEST(test_call_reinvite_relayed_both_ways)
+{
+	struct sip_msg	*inv, *re, *ok;
+	const char	*ourtag;
+	size_t		 len;
+
+	inv = establish("re1", &ourtag);
+	phone_reinvite("re1", ourtag, 2, "re1a");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5070), 2);
+	re = cap_find("INVITE", 0, 5070);
+	ck_assert_str_eq(sip_msg_callid(re), sip_msg_callid(inv));
+	ck_assert_str_eq(sip_msg_to_tag(re), "btag");
+	ck_assert_uint_eq(sip_msg_cseq(re), 2);
+	ck_assert_str_eq(sip_msg_ruri(re), "sip:callee@127.0.0.1:5070");
+	ck_assert_ptr_nonnull(sip_msg_body(re, &len));
+	ck_assert_uint_eq(len, strlen(SDP_A));
+
+	/* Glare: the callee's own re-INVITE meanwhile gets 491. */
+	callee_request("INVITE", inv, 7, "glare1");
+	ck_assert_int_eq(cap_count(NULL, 491, 5070), 1);
+
+	callee_answer(re, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_uint_eq(sip_msg_cseq(ok), 2);
+	ck_assert_ptr_nonnull(sip_msg_body(ok, &len));
+	phone_in_dialog("ACK", "re1", ourtag, 2, "re1ack");
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 2);
+	ck_assert_uint_eq(sip_msg_cseq(cap_find("ACK", 0, 5070)), 2);
+
+	/* And from the callee's side to the caller. */
+	callee_request("INVITE", inv, 8, "re2");
+	re = cap_find("INVITE", 0, 5061);
+	ck_assert_ptr_nonnull(re);
+	ck_assert_str_eq(sip_msg_callid(re), "re1");
+	ck_assert_str_eq(sip_msg_to_tag(re), "ctag");
+	ck_assert_str_eq(sip_msg_from_tag(re), ourtag);
+	ck_assert_uint_eq(call_count(), 1);
+}
+END_TEST
+
+START_TEST(test_call_update_info_relayed)
+{
+	struct sip_msg	*inv, *info;
+	const char	*ourtag;
+	char		 buf[1024];
+
+	inv = establish("up1", &ourtag);
+	snprintf(buf, sizeof(buf),
+	    "INFO sip:roam@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKinfo1\r\n"
+	    "From: <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:202@" DOMAIN ">;tag=%s\r\n"
+	    "Call-ID: up1\r\nCSeq: 3 INFO\r\n"
+	    "Content-Type: application/dtmf-relay\r\n"
+	    "Content-Length: 24\r\n\r\nSignal=5\r\nDuration=160\r\n",
+	    ourtag);
+	feed(buf, 5061);
+	info = cap_find("INFO", 0, 5070);
+	ck_assert_ptr_nonnull(info);
+	ck_assert_str_eq(sip_msg_content_type(info), "application/dtmf-relay");
+	callee_answer(info, 200, "btag", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 2);
+	ck_assert_uint_eq(sip_msg_cseq(cap_find(NULL, 200, 5061)), 3);
+	(void)inv;
+}
+END_TEST
+
+START_TEST(test_call_callee_bye_before_caller_ack)
+{
+	struct sip_msg	*inv, *ok;
+
+	bind_add("202", 5070);
+	phone_invite("ba1", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	callee_request("BYE", inv, 3, "earlybye");
+	ck_assert_int_eq(cap_count(NULL, 200, 5070), 1);
+	/* RFC 3261 15: the caller gets its BYE only after its ACK. */
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 0);
+	phone_in_dialog("ACK", "ba1", sip_msg_to_tag(ok), 1, "baack");
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 1);
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+START_TEST(test_call_caller_bye_before_ack)
+{
+	struct sip_msg	*inv, *ok;
+
+	bind_add("202", 5070);
+	phone_invite("ba2", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ok = cap_find(NULL, 200, 5061);
+	phone_in_dialog("BYE", "ba2", sip_msg_to_tag(ok), 2, "ba2bye");
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 1);
+	ck_assert_int_eq(cap_count("BYE", 0, 5070), 1);
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+START_TEST(test_call_cancel_after_answer_keeps_call)
+{
+	struct sip_msg	*inv;
+	const char	*ourtag;
+
+	inv = establish("ca1", &ourtag);
+	phone_cancel("ca1", "202");
+	ck_assert_int_eq(cap_count(NULL, 487, 5061), 0);
+	ck_assert_int_eq(cap_count("BYE", 0, 5070), 0);
+	ck_assert_uint_eq(call_count(), 1);
+	(void)inv;
+}
+END_TEST
+
+/* Leave the loop. */
+static void
+loop_stop(evutil_socket_t fd, short ev, void *arg)
+{
+	event_base_loopbreak(env->base);
+}
+
+START_TEST(test_call_no_ack_hangs_up_both)
+{
+	static const struct sip_tx_core core = {
+		.request = call_request,
+		.ack = call_ack,
+		.cancelled = call_cancelled,
+		.ack_timeout = call_ack_timeout,
+		.stray_response = call_stray_response,
+		.send = cap_send,
+	};
+	struct sip_tx_timers	 t = { 5, 20, 20, 20 };
+	struct timeval		 tv = { 1, 0 };
+	struct event		*ev;
+	struct sip_msg		*inv;
+
+	sip_tx_init(env->base, &core, &t);	/* 64*T1 = 320 ms */
+	bind_add("202", 5070);
+	phone_invite("na1", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ev = evtimer_new(env->base, loop_stop, NULL);
+	evtimer_add(ev, &tv);
+	event_base_dispatch(env->base);
+	event_free(ev);
+	ck_assert_int_ge(cap_count("BYE", 0, 5070), 1);
+	ck_assert_int_ge(cap_count("BYE", 0, 5061), 1);
+	ck_assert_uint_eq(call_count(), 0);
+	cdr_read();
+	ck_assert_str_eq(last_reason, "no-ack");
+}
+END_TEST
+
+START_TEST(test_call_outgoing_bar_blocks_trunk_not_emergency)
+{
+	users[0].user_rights = "Night";
+	phone_invite("ob1", "9012345");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Outgoing Calls Barred");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5090));
+	phone_invite("ob2", "999");
+	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5090));
+}
+END_TEST
+
+START_TEST(test_call_max_forwards_zero_483)
+{
+	char	 buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:202@" DOMAIN " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bKmf0\r\n"
+	    "Max-Forwards: 0\r\n"
+	    "From: <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:202@" DOMAIN ">\r\n"
+	    "Call-ID: mf0\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(buf, 5061);
+	ck_assert_int_eq(cap_count(NULL, 483, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_late_2xx_after_cancel_is_hung_up)
+{
+	struct sip_msg	*inv;
+
+	bind_add("202", 5070);
+	phone_invite("lt1", "202");
+	inv = cap_find("INVITE", 0, 5070);
+	callee_answer(inv, 180, "btag", NULL, 5070);
+	phone_cancel("lt1", "202");
+	ck_assert_uint_eq(call_count(), 0);
+	/*
+	 * The 200 crossed our CANCEL: the layer holds the first copy (the
+	 * call let go of the transaction); its retransmission reaches us as
+	 * a stray and is ACKed and hung up.
+	 */
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ck_assert_int_eq(cap_count("ACK", 0, 5070), 1);
+	ck_assert_int_eq(cap_count("BYE", 0, 5070), 1);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 call_suite(void)
@@ -738,6 +1003,15 @@ call_suite(void)
 	tcase_add_test(tc, test_call_unknown_ddi);
 	tcase_add_test(tc, test_call_bye_without_call_481);
 	tcase_add_test(tc, test_call_late_offer_ack_carries_answer);
+	tcase_add_test(tc, test_call_reinvite_relayed_both_ways);
+	tcase_add_test(tc, test_call_update_info_relayed);
+	tcase_add_test(tc, test_call_callee_bye_before_caller_ack);
+	tcase_add_test(tc, test_call_caller_bye_before_ack);
+	tcase_add_test(tc, test_call_cancel_after_answer_keeps_call);
+	tcase_add_test(tc, test_call_no_ack_hangs_up_both);
+	tcase_add_test(tc, test_call_outgoing_bar_blocks_trunk_not_emergency);
+	tcase_add_test(tc, test_call_max_forwards_zero_483);
+	tcase_add_test(tc, test_call_late_2xx_after_cancel_is_hung_up);
 	suite_add_tcase(s, tc);
 	return (s);
 }
