@@ -261,7 +261,14 @@ const char	*config_transport_name(enum sip_transport);
 /* Parse "udp:1.2.3.4:5060" (or "1.2.3.4:5060", transport UDP). */
 int		 config_parse_addr(const char *, struct cfg_addr *,
 		    const char **cause);
+/* Parse a plain "1.2.3.4:7001" or "[::1]:7001" (no transport prefix). */
+int		 config_parse_hostport(const char *, struct cfg_addr *,
+		    const char **cause);
 /* Parse "30s", "15m", "24h", "90" (seconds); -1 on error. */
 int		 config_parse_duration(const char *);
+/* Enum value by YAML name; -1 when unknown. */
+int		 config_feature_lookup(const char *);
+int		 config_profile_lookup(const char *);
+int		 config_button_lookup(const char *);
 
 #endif
