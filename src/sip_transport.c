@@ -246,7 +246,8 @@ sip_transport_handle(const char *buf, size_t len, const struct sip_peer *peer)
 	}
 	if (sip_msg_is_request(msg)) {
 		/* RFC 3261 18.2.1, RFC 3581: where it really came from. */
-		if (sip_addr_split(&peer->ss, host, sizeof(host), &port) == -1 ||
+		if (sip_addr_split(&peer->ss, host, sizeof(host),
+		    &port) == -1 ||
 		    sip_msg_via_set_received(msg, host, port) == -1) {
 			sip_transport_bad(peer, "no usable Via");
 			sip_msg_free(msg);
@@ -398,9 +399,10 @@ sip_transport_clen(const char *hdr, size_t len, size_t *clen)
 			return (-1);
 		errno = 0;
 		val = strtoul(num, &ep, 10);
-		if (*ep != '\0' || errno != 0 || val > SIP_MAX_MSG)
+		if (*ep != '\0' || errno != 0)
 			return (-1);
-		*clen = val;
+		/* Oversize is decided by the caller, with its own cause. */
+		*clen = val > SIP_MAX_MSG ? SIP_MAX_MSG + 1 : val;
 		return (0);
 	}
 	return (0);
@@ -900,10 +902,11 @@ sip_peer_from_uri(const char *uri, struct sip_peer *p)
 	at = memrchr(s, '@', end - s);
 	h = at != NULL ? at + 1 : s;
 	p->transport = secure ? SIPT_TLS : SIPT_UDP;
-	for (param = end; *param == ';'; param += strcspn(param + 1, ";?>") + 1) {
+	for (param = end; *param == ';'; param += n + 1) {
 		n = strcspn(param + 1, ";?>");
 		if (n > 10 && strncasecmp(param + 1, "transport=", 10) == 0 &&
-		    sip_transport_byname(param + 11, n - 10, &p->transport) == -1)
+		    sip_transport_byname(param + 11, n - 10,
+		    &p->transport) == -1)
 			return (-1);
 	}
 	return (sip_peer_hostport(h, end - h,

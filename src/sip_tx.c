@@ -97,7 +97,8 @@ static struct sip_tx_timers	 sip_tx_t = { 500, 4000, 5000, 0 };
 static struct hmap		*sip_tx_servers;
 static struct hmap		*sip_tx_clients;
 static struct hmap		*sip_tx_acks;
-static struct sip_tx_list	 sip_tx_all = TAILQ_HEAD_INITIALIZER(sip_tx_all);
+static struct sip_tx_list	 sip_tx_all =
+				    TAILQ_HEAD_INITIALIZER(sip_tx_all);
 
 static void	sip_tx_on_retx(evutil_socket_t, short, void *);
 static void	sip_tx_on_timer(evutil_socket_t, short, void *);
