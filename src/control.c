@@ -38,6 +38,7 @@
 #include "registrar.h"
 #include "rights.h"
 #include "roamd.h"
+#include "settings.h"
 #include "sip_transport.h"
 #include "xmalloc.h"
 
@@ -325,6 +326,40 @@ control_button_active(const struct user *u, const struct button *btn)
 	return (1);
 }
 
+/*
+ * DND and forwarding as they are now: a change from the handset wins over
+ * the YAML until the admin edits that field (settings.h), so show what
+ * the phone set, not what the file says.
+ */
+static void
+control_settings(const struct user *u, struct user_settings *out)
+{
+	const struct user_settings	*cur = settings_get(u->number);
+
+	if (cur != NULL) {
+		*out = *cur;
+		return;
+	}
+	out->dnd = u->dnd;
+	out->fwd_number = u->forward.number;
+	out->fwd_unconditional = u->forward.unconditional;
+	out->fwd_busy = u->forward.on_busy;
+	out->fwd_no_answer = u->forward.on_no_answer;
+	out->no_answer_time = u->forward.no_answer_time;
+}
+
+/* H2: wrong login codes in a row, and the lock's end while it lasts. */
+static int
+control_lock(const struct user *u, time_t *until)
+{
+	int	 failures;
+
+	failures = hotdesk_lock_state(u->number, until);
+	if (*until <= time(NULL))
+		*until = 0;
+	return (failures);
+}
+
 /* The buttons of a user as JSON objects. */
 static void
 control_buttons_json(struct json *j, const struct user *u)
@@ -355,9 +390,15 @@ control_buttons_json(struct json *j, const struct user *u)
 static void
 control_user_json(struct json *j, const struct user *u)
 {
-	const char	*ext = hotdesk_user_ext(u->number);
-	const char	*site = env->conf->site_name;
+	const char		*ext = hotdesk_user_ext(u->number);
+	const char		*site = env->conf->site_name;
+	struct user_settings	 us;
+	time_t			 since, until;
+	int			 failures;
 
+	control_settings(u, &us);
+	failures = control_lock(u, &until);
+	since = ext != NULL ? hotdesk_user_since(u->number) : 0;
 	json_obj_begin(j, NULL);
 	json_str(j, "number", u->number);
 	json_str(j, "name", u->name);
@@ -365,19 +406,28 @@ control_user_json(struct json *j, const struct user *u)
 	json_str(j, "site", ext != NULL ? site : NULL);
 	json_str(j, "extension", ext);
 	json_str(j, "state", ext != NULL ? "logged_in" : "logged_out");
+	if (since != 0)
+		json_int(j, "logged_in_since", (long long)since);
+	else
+		json_null(j, "logged_in_since");
+	json_int(j, "login_failures", failures);
+	if (until != 0)
+		json_int(j, "locked_until", (long long)until);
+	else
+		json_null(j, "locked_until");
 	json_str(j, "profile", config_profile_name(u->profile));
 	json_str(j, "user_rights", u->user_rights);
 	json_str(j, "out_of_hours_user_rights", u->out_of_hours_user_rights);
 	json_str(j, "working_hours_time_profile",
 	    u->working_hours_time_profile);
 	json_str(j, "effective_user_rights", control_rights_now(u));
-	json_bool(j, "dnd", u->dnd);
+	json_bool(j, "dnd", us.dnd);
 	json_obj_begin(j, "forward");
-	json_str(j, "number", u->forward.number);
-	json_bool(j, "unconditional", u->forward.unconditional);
-	json_bool(j, "on_busy", u->forward.on_busy);
-	json_bool(j, "on_no_answer", u->forward.on_no_answer);
-	json_int(j, "no_answer_time", u->forward.no_answer_time);
+	json_str(j, "number", us.fwd_number);
+	json_bool(j, "unconditional", us.fwd_unconditional);
+	json_bool(j, "on_busy", us.fwd_busy);
+	json_bool(j, "on_no_answer", us.fwd_no_answer);
+	json_int(j, "no_answer_time", us.no_answer_time);
 	json_obj_end(j);
 	json_obj_begin(j, "mobile_twinning");
 	json_str(j, "number", u->twinning_number);
@@ -482,9 +532,18 @@ control_buttons_text(struct evbuffer *b, const struct user *u)
 static void
 control_user_text(struct evbuffer *b, const struct user *u)
 {
-	const char	*ext = hotdesk_user_ext(u->number);
-	const char	*eff = control_rights_now(u);
-	const struct forward *f = &u->forward;
+	const char		*ext = hotdesk_user_ext(u->number);
+	const char		*eff = control_rights_now(u);
+	struct user_settings	 us;
+	char			 since[32], until[32];
+	time_t			 lock;
+	int			 failures;
+
+	control_settings(u, &us);
+	failures = control_lock(u, &lock);
+	control_time(since, sizeof(since), ext != NULL ?
+	    hotdesk_user_since(u->number) : 0);
+	control_time(until, sizeof(until), lock);
 
 #define KV(k, fmt, ...) \
 	evbuffer_add_printf(b, "%-22s " fmt "\n", k, __VA_ARGS__)
@@ -494,6 +553,12 @@ control_user_text(struct evbuffer *b, const struct user *u)
 	KV("site", "%s", ext != NULL ? env->conf->site_name : "-");
 	KV("extension", "%s", ext != NULL ? ext : "-");
 	KV("state", "%s", ext != NULL ? "logged_in" : "logged_out");
+	KV("logged in since", "%s", since);
+	if (lock != 0)
+		KV("login", "locked until %s (%d wrong codes)", until,
+		    failures);
+	else
+		KV("login", "%d wrong codes in a row", failures);
 	KV("profile", "%s", config_profile_name(u->profile));
 	KV("user rights", "%s", u->user_rights != NULL ? u->user_rights : "-");
 	KV("out of hours rights", "%s", u->out_of_hours_user_rights != NULL ?
@@ -501,12 +566,12 @@ control_user_text(struct evbuffer *b, const struct user *u)
 	KV("time profile", "%s", u->working_hours_time_profile != NULL ?
 	    u->working_hours_time_profile : "-");
 	KV("effective rights", "%s", eff != NULL ? eff : "-");
-	KV("dnd", "%s", control_onoff(u->dnd));
-	KV("forward to", "%s", f->number != NULL ? f->number : "-");
-	KV("forward unconditional", "%s", control_onoff(f->unconditional));
-	KV("forward on busy", "%s", control_onoff(f->on_busy));
+	KV("dnd", "%s", control_onoff(us.dnd));
+	KV("forward to", "%s", us.fwd_number != NULL ? us.fwd_number : "-");
+	KV("forward unconditional", "%s", control_onoff(us.fwd_unconditional));
+	KV("forward on busy", "%s", control_onoff(us.fwd_busy));
 	KV("forward on no answer", "%s after %ds",
-	    control_onoff(f->on_no_answer), f->no_answer_time);
+	    control_onoff(us.fwd_no_answer), us.no_answer_time);
 	if (u->twinning_number != NULL)
 		KV("mobile twinning", "%s (%s)", u->twinning_number,
 		    control_onoff(u->twinning_enabled));

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "registrar.h"
 #include "roamd.h"
+#include "settings.h"
 
 static struct roamd	 test_state;
 struct roamd		*env = &test_state;
@@ -60,7 +61,8 @@ static struct user		test_users[] = {
 	  .on_busy = 1, .no_answer_time = 15 }, .buttons = test_buttons,
 	  .nbuttons = 3 },
 	{ .number = "202", .name = "Bob Jones-Longname", .profile =
-	  PROFILE_BASIC, .dnd = 1, .forward = { .no_answer_time = 15 } },
+	  PROFILE_BASIC, .login_code = "5678", .dnd = 1,
+	  .forward = { .no_answer_time = 15 } },
 	{ .number = "203", .name = "Carol", .force_login = 1,
 	  .profile = PROFILE_OFFICE_WORKER,
 	  .forward = { .no_answer_time = 15 } },
@@ -74,6 +76,7 @@ static struct config		test_conf = {
 	.path = "test.yaml", .site_name = "london", .site_id = 1,
 	.domain = "london.roam.test", .database = ":memory:",
 	.control = "/tmp/unused.sock",
+	.lockout_attempts = 4, .lockout_period = 90,
 	.user_rights = test_rights, .nuser_rights = 2,
 	.extensions = test_exts, .nextensions = 3,
 	.users = test_users, .nusers = 3,
@@ -105,6 +108,7 @@ setup(void)
 	ck_assert_int_eq(db_reg_put(&r), 0);
 	registrar_init();
 	hotdesk_init();
+	settings_init();
 	snprintf(test_dir, sizeof(test_dir), "/tmp/roam-ctl-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(test_dir));
 	snprintf(test_sock, sizeof(test_sock), "%s/ctl.sock", test_dir);
@@ -115,6 +119,7 @@ static void
 teardown(void)
 {
 	control_shutdown();
+	settings_shutdown();
 	hotdesk_shutdown();
 	registrar_shutdown();
 	db_close();
@@ -270,6 +275,48 @@ START_TEST(test_user_text_shows_dnd)
 
 	ck_assert_ptr_nonnull(strstr(out, "Bob Jones-Longname"));
 	ck_assert_ptr_nonnull(strstr(out, "dnd                    on\n"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_user_shows_the_handsets_dnd_not_the_files)
+{
+	char	*out;
+
+	/* Alice dialled *08 on her phone; the YAML still says dnd: false. */
+	ck_assert_int_eq(settings_set("201", SET_DND, 1), 0);
+	ck_assert_int_eq(settings_set_fwd_number("201", "203"), 0);
+	out = run_ok("json user 201");
+	ck_assert_ptr_nonnull(strstr(out, "\"dnd\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"forward\":{\"number\":\"203\""));
+	free(out);
+	out = run_ok("user 201");
+	ck_assert_ptr_nonnull(strstr(out, "dnd                    on\n"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_user_shows_the_login_lock)
+{
+	time_t	 now = time(NULL);
+	char	*out;
+	int	 i;
+
+	out = run_ok("json user 202");
+	ck_assert_ptr_nonnull(strstr(out, "\"login_failures\":0"));
+	ck_assert_ptr_nonnull(strstr(out, "\"locked_until\":null"));
+	ck_assert_ptr_nonnull(strstr(out, "\"logged_in_since\":"));
+	ck_assert_ptr_null(strstr(out, "\"logged_in_since\":null"));
+	free(out);
+	/* H2: four wrong codes in a row lock the login. */
+	for (i = 0; i < 4; i++)
+		hotdesk_check_code("202", "0000", now);
+	out = run_ok("json user 202");
+	ck_assert_ptr_nonnull(strstr(out, "\"login_failures\":4"));
+	ck_assert_ptr_null(strstr(out, "\"locked_until\":null"));
+	free(out);
+	out = run_ok("user 202");
+	ck_assert_ptr_nonnull(strstr(out, "locked until "));
 	free(out);
 }
 END_TEST
@@ -481,6 +528,8 @@ control_suite(void)
 	tcase_add_test(tc, test_user_json_logged_in_at_base);
 	tcase_add_test(tc, test_user_force_login_is_logged_out_at_start);
 	tcase_add_test(tc, test_user_text_shows_dnd);
+	tcase_add_test(tc, test_user_shows_the_handsets_dnd_not_the_files);
+	tcase_add_test(tc, test_user_shows_the_login_lock);
 	tcase_add_test(tc, test_unknown_user_is_an_error);
 	tcase_add_test(tc, test_bad_requests_say_why);
 	tcase_add_test(tc, test_later_commands_not_available_yet);
