@@ -740,23 +740,39 @@ cfg_flush_errors(struct cfg_load *ld, struct config_errors *errs)
 	ld->nerr = 0;
 }
 
+/* The line and column of byte offset off in f (reader errors give no mark). */
+static yaml_mark_t
+cfg_offset_mark(FILE *f, size_t off)
+{
+	yaml_mark_t	 m = { off, 0, 0 };
+	size_t		 i;
+	int		 ch;
+
+	rewind(f);
+	for (i = 0; i < off && (ch = getc(f)) != EOF; i++) {
+		if (ch == '\n') {
+			m.line++;
+			m.column = 0;
+		} else
+			m.column++;
+	}
+	return (m);
+}
+
 /* Record a libyaml parser failure at its problem mark. */
 static void
-cfg_yaml_error(struct cfg_load *ld, yaml_parser_t *p)
+cfg_yaml_error(struct cfg_load *ld, yaml_parser_t *p, FILE *f)
 {
-	yaml_mark_t	 m = p->problem_mark;
+	const char	*problem = p->problem != NULL ? p->problem : "bad YAML";
 
-	if (p->error == YAML_READER_ERROR) {
-		memset(&m, 0, sizeof(m));
-		cfg_err(ld, m, "syntax error: %s at byte %zu",
-		    p->problem != NULL ? p->problem : "unreadable input",
-		    p->problem_offset);
-	} else if (p->context != NULL)
-		cfg_err(ld, m, "syntax error: %s %s",
-		    p->problem != NULL ? p->problem : "bad YAML", p->context);
+	if (p->error == YAML_READER_ERROR)
+		cfg_err(ld, cfg_offset_mark(f, p->problem_offset),
+		    "syntax error: %s", problem);
+	else if (p->context != NULL)
+		cfg_err(ld, p->problem_mark, "syntax error: %s %s", problem,
+		    p->context);
 	else
-		cfg_err(ld, m, "syntax error: %s",
-		    p->problem != NULL ? p->problem : "bad YAML");
+		cfg_err(ld, p->problem_mark, "syntax error: %s", problem);
 }
 
 /* Parse the file into ld->doc; -1 after recording why not. */
@@ -772,7 +788,7 @@ cfg_parse(struct cfg_load *ld, FILE *f)
 		fatalx("yaml_parser_initialize");
 	yaml_parser_set_input_file(&p, f);
 	if (!yaml_parser_load(&p, &ld->doc)) {
-		cfg_yaml_error(ld, &p);
+		cfg_yaml_error(ld, &p, f);
 		goto out;
 	}
 	rv = 0;
@@ -784,7 +800,7 @@ cfg_parse(struct cfg_load *ld, FILE *f)
 	}
 	/* A second document would be silently ignored: refuse it. */
 	if (!yaml_parser_load(&p, &extra))
-		cfg_yaml_error(ld, &p);
+		cfg_yaml_error(ld, &p, f);
 	else {
 		if ((root = yaml_document_get_root_node(&extra)) != NULL)
 			cfg_err(ld, root->start_mark, "only one YAML document "
