@@ -57,8 +57,8 @@ struct sip_contact {
  * Bytes after Content-Length are ignored (RFC 3261 18.3); leading CRLFs
  * (keep-alives) are skipped.
  */
-int		 sip_msg_parse(const char *buf, size_t len, struct sip_msg **out,
-		    int *status, const char **cause);
+int		 sip_msg_parse(const char *buf, size_t len,
+		    struct sip_msg **out, int *status, const char **cause);
 /*
  * Just the pre-scan (exposed for tests and the fuzzer): 0 when osip may
  * see the bytes, else -1 with *status as above (0 = not SIP, drop).  The

@@ -11,7 +11,8 @@ struct sdp_info {
 	char	addr[64];	/* c= connection address */
 	int	port;		/* first m=audio port, 0 if none */
 	int	has_pcmu;	/* payload 0 offered */
-	int	direction;	/* 0 sendrecv, 1 sendonly, 2 recvonly, 3 inactive */
+	/* 0 sendrecv, 1 sendonly, 2 recvonly, 3 inactive */
+	int	direction;
 };
 
 /*

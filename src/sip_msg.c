@@ -777,6 +777,17 @@ msg_port_ok(const char *port)
 	return v >= 1 && v <= 65535;
 }
 
+/* A sip(s): URI with a host and a sane port, or a tel: URI. */
+static int
+msg_ruri_ok(const osip_uri_t *u)
+{
+	if (u == NULL || u->scheme == NULL)
+		return 0;
+	if (strcasecmp(u->scheme, "tel") == 0)
+		return u->string != NULL && u->string[0] != '\0';
+	return u->host != NULL && u->host[0] != '\0' && msg_port_ok(u->port);
+}
+
 /* What RFC 3261 requires but osip does not check. */
 static int
 msg_check(const osip_message_t *m, const char **cause)
@@ -821,8 +832,7 @@ msg_check(const osip_message_t *m, const char **cause)
 	}
 	if (!MSG_IS_REQUEST(m))
 		return 0;
-	if (m->req_uri == NULL || m->req_uri->host == NULL ||
-	    m->req_uri->host[0] == '\0' || !msg_port_ok(m->req_uri->port)) {
+	if (!msg_ruri_ok(m->req_uri)) {
 		*cause = "bad Request-URI";
 		return -1;
 	}
@@ -981,16 +991,35 @@ sip_msg_ruri(const struct sip_msg *msg)
 }
 
 /*
- * osip stores the user part already unescaped ("%23" arrives as "#"), and
- * the pre-scan refused requests whose escapes were malformed, so this is
- * the dialled string whichever form the phone sent.
+ * User part of a URI.  osip stores it already unescaped ("%23" arrives as
+ * "#"; the pre-scan refused malformed escapes in the Request-URI), so this
+ * is the dialled string whichever form the phone sent.  A tel: URI (RFC
+ * 3966, from trunks) has no user part: its number plays that role.
  */
+static const char *
+msg_uri_user(const struct sip_msg *msg, const osip_uri_t *u)
+{
+	const char	*r;
+	char		*t;
+
+	if (u == NULL)
+		return NULL;
+	if (u->username != NULL || u->scheme == NULL || u->string == NULL ||
+	    strcasecmp(u->scheme, "tel") != 0)
+		return msg_interns(msg, u->username);
+	t = xstrndup(u->string, strcspn(u->string, ";?"));
+	sip_unescape(t);
+	r = msg_interns(msg, t);
+	free(t);
+	return r;
+}
+
 const char *
 sip_msg_ruri_user(const struct sip_msg *msg)
 {
-	if (msg == NULL || msg->m->req_uri == NULL)
+	if (msg == NULL)
 		return NULL;
-	return msg_interns(msg, msg->m->req_uri->username);
+	return msg_uri_user(msg, msg->m->req_uri);
 }
 
 const char *
@@ -1025,13 +1054,13 @@ msg_from_param(const struct sip_msg *msg, osip_from_t *f, const char *name)
 	return msg_interns(msg, p->gvalue);
 }
 
-/* User part of a From/To URI, unescaped by osip. */
+/* User part of a From/To URI (see msg_uri_user). */
 static const char *
 msg_from_user(const struct sip_msg *msg, osip_from_t *f)
 {
-	if (f == NULL || f->url == NULL)
+	if (f == NULL)
 		return NULL;
-	return msg_interns(msg, f->url->username);
+	return msg_uri_user(msg, f->url);
 }
 
 /* Text of a quoted-string without quotes and backslash escapes. */
@@ -1578,7 +1607,8 @@ sip_msg_contact(const struct sip_msg *msg, size_t i, struct sip_contact *c)
 		return -1;
 	/* RFC 3261 10.2.2: "Contact: *" removes every binding. */
 	if (ct->url == NULL) {
-		if (ct->displayname == NULL || strcmp(ct->displayname, "*") != 0)
+		if (ct->displayname == NULL ||
+		    strcmp(ct->displayname, "*") != 0)
 			return -1;
 		c->uri = msg_interns(msg, "*");
 		return 0;

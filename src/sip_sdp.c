@@ -28,7 +28,7 @@ struct sdp_state {
 	char		sess_addr[64];
 	char		media_addr[64];
 	int		sess_dir;
-	int		media_dir;	/* -1 until the media section sets one */
+	int		media_dir;	/* -1 until the media sets one */
 };
 
 /* Next word of p[0..n) after *off: start and length, 0 when none. */

@@ -234,6 +234,25 @@ START_TEST(test_invite_with_sdp_and_escaped_user)
 }
 END_TEST
 
+START_TEST(test_tel_uri_from_a_trunk)
+{
+	static const char s[] =
+	    "INVITE tel:+442071234567;phone-context=x SIP/2.0" CRLF
+	    "Via: SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKtel" CRLF
+	    "From: <sip:carrier@203.0.113.5>;tag=c1" CRLF
+	    "To: <tel:+442071234567>" CRLF
+	    "Call-ID: tel-1" CRLF
+	    "CSeq: 1 INVITE" CRLF CRLF;
+	struct sip_msg	*m = parse_ok(s);
+
+	ck_assert_str_eq(sip_msg_ruri_user(m), "+442071234567");
+	ck_assert_ptr_null(sip_msg_ruri_host(m));
+	ck_assert_str_eq(sip_msg_to_user(m), "+442071234567");
+	ck_assert_str_eq(sip_msg_ruri(m), "tel:+442071234567;phone-context=x");
+	sip_msg_free(m);
+}
+END_TEST
+
 START_TEST(test_200_ok_response_accessors)
 {
 	struct sip_msg	*m = parse_ok(msg_200);
@@ -1103,6 +1122,7 @@ sip_msg_suite(void)
 	tcase_add_test(tc, test_register_parses_with_every_accessor);
 	tcase_add_test(tc, test_register_star_contact_removes_all);
 	tcase_add_test(tc, test_invite_with_sdp_and_escaped_user);
+	tcase_add_test(tc, test_tel_uri_from_a_trunk);
 	tcase_add_test(tc, test_200_ok_response_accessors);
 	tcase_add_test(tc, test_401_challenge);
 	tcase_add_test(tc, test_strings_survive_changes_to_the_message);
