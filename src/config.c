@@ -211,7 +211,7 @@ cfg_fn_licence(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
 	cfg_int(ld, v, ctx, k->name, (int *)((char *)obj + k->off));
 }
 
-#define CFG_LICENCE(p)	offsetof(struct config, licences) + (p) * sizeof(int)
+#define CFG_LICENCE(p)	(offsetof(struct config, licences) + (p) * sizeof(int))
 
 static const struct cfg_key cfg_licence_keys[] = {
 	{ "basic", CFG_FN, 0, CFG_LICENCE(PROFILE_BASIC), cfg_fn_licence },

@@ -101,7 +101,8 @@ cfg_check_shortcode(struct cfg_load *ld, yaml_node_t *item, const char *ctx,
 	cfg_ref(ld, CFG_REF_TRUNK, sc->trunk, cfg_get(ld, item, "trunk"), ctx,
 	    "trunk");
 	for (i = 0; sc->code != NULL && i + 1 < l->n; i++) {
-		if (l->v[i].code != NULL && strcmp(l->v[i].code, sc->code) == 0) {
+		if (l->v[i].code != NULL &&
+		    strcmp(l->v[i].code, sc->code) == 0) {
 			cfg_err(ld, cfg_mark(ld, item, "code"), "%s: duplicate "
 			    "code in this list (first at line %d)", ctx,
 			    l->v[i].line);

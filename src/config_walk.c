@@ -92,7 +92,8 @@ cfg_get(struct cfg_load *ld, yaml_node_t *map, const char *key)
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
 		k = cfg_node(ld, p->key);
-		if (k->type == YAML_SCALAR_NODE && strcmp(cfg_text(k), key) == 0)
+		if (k->type == YAML_SCALAR_NODE &&
+		    strcmp(cfg_text(k), key) == 0)
 			return (cfg_node(ld, p->value));
 	}
 	return (NULL);

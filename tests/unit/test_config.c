@@ -827,6 +827,10 @@ START_TEST(test_duplicate_numbers)
 	    "  - { number: \"201\", name: Bob }\n",
 	    "10:15: duplicate user number \"201\" (first at line 9)");
 	expect_error(SITE
+	    "users:\n"
+	    "  - { number: \"2o1\", name: Alice }\n",
+	    "9:15: user 2o1: number \"2o1\" must be 1-31 digits");
+	expect_error(SITE
 	    "extensions:\n"
 	    "  - { number: \"201\", password: a }\n"
 	    "  - { number: \"202\", password: b }\n"
@@ -900,6 +904,12 @@ START_TEST(test_short_code_feature_and_pattern)
 	    "(use 0-9 * # N X, or ? alone)");
 	expect_sc_error("{ code: \"\", feature: busy }",
 	    "11:13: short code \"\": code is empty");
+	expect_error(SITE
+	    "short_codes:\n"
+	    "  - { code: \"*36\", feature: extn_logout }\n"
+	    "  - { code: \"*36\", feature: busy }\n",
+	    "10:13: short code \"*36\": duplicate code in this list (first "
+	    "at line 9)");
 	expect_sc_error("{ code: \"9N\", feature: dial, number: \"9x\" }",
 	    "11:42: short code \"9N\": number \"9x\": use digits, * # + and "
 	    "N . E");
@@ -1194,7 +1204,8 @@ START_TEST(test_yaml_syntax_error_at_problem_mark)
 	    "parsing a flow mapping");
 	expect_error(SITE
 	    "users: a: b\n",
-	    "8:9: syntax error: mapping values are not allowed in this context");
+	    "8:9: syntax error: mapping values are not allowed in this "
+	    "context");
 }
 END_TEST
 
@@ -1353,6 +1364,7 @@ config_suite(void)
 	return (s);
 }
 
+/* Run the suite; nonzero when a test failed. */
 int
 main(void)
 {
