@@ -573,6 +573,15 @@ sip_tx_client_invite_response(struct sip_tx *tx, const struct sip_msg *m,
 	if (code < 300) {
 		tx->state = TXS_ACCEPTED;
 		sip_tx_arm(tx->timer, 64 * sip_tx_t.t1);	/* M */
+		/*
+		 * Nobody wants this 2xx (detached, e.g. after our CANCEL
+		 * lost the race): the core still has to ACK and BYE it, and
+		 * over TCP no copy would come (15.1.1).
+		 */
+		if (tx->cb.fn == NULL && sip_tx_core.stray_response != NULL) {
+			sip_tx_core.stray_response(m, peer);
+			return;
+		}
 	} else {
 		tx->state = TXS_COMPLETED;
 		sip_tx_send_ack(tx, m);

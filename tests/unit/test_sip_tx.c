@@ -809,6 +809,21 @@ START_TEST(test_detached_owner_gets_no_callback)
 }
 END_TEST
 
+START_TEST(test_detached_invite_2xx_goes_to_core)
+{
+	struct sip_tx	*tx;
+
+	tx = client_send("INVITE", "tcp:10.0.0.2:5060");
+	answer("INVITE", 180, "callee1");
+	ck_assert_int_eq(sip_tx_cancel(tx), 0);
+	sip_tx_detach(tx);
+	/* The callee answered before our CANCEL: someone must BYE it. */
+	answer("INVITE", 200, "callee1");
+	ck_assert_int_eq(nstray, 1);
+	ck_assert_int_eq(ncbs, 1);
+}
+END_TEST
+
 START_TEST(test_stray_messages_go_to_core)
 {
 	struct sip_peer	 p = phone_peer("udp:10.0.0.1:5060");
@@ -897,6 +912,7 @@ sip_tx_suite(void)
 	tcase_add_test(tc, test_reliable_transport_never_retransmits);
 	tcase_add_test(tc, test_send_failure_is_503_after_return);
 	tcase_add_test(tc, test_detached_owner_gets_no_callback);
+	tcase_add_test(tc, test_detached_invite_2xx_goes_to_core);
 	tcase_add_test(tc, test_stray_messages_go_to_core);
 	tcase_add_test(tc, test_old_style_branch_still_matches);
 	tcase_add_test(tc, test_30000_transactions_found_by_hash);
