@@ -26,10 +26,45 @@ rm -rf "$T"
 mkdir -p "$T"
 SCN=$E2E_DIR/scenarios
 
-# Ports: 20 per test from a hash of its name, in 15000-19999, so a process
-# left over by another test can never answer in our place.
+# Ports: a block of 20 per test in 15000-19999, chosen from a hash of its
+# name so that a process left over by another test never answers in our
+# place.  When the block is busy (the same test running in another build
+# tree) the next candidate block is taken.
 E2E_HASH=$(printf %s "$E2E_NAME" | cksum | cut -d' ' -f1)
-BASE_PORT=$((15000 + (E2E_HASH % 249) * 20))
+
+# Is anything bound to local UDP port $1?
+udp_bound()
+{
+	ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# Is anything listening on local TCP port $1?
+tcp_bound()
+{
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# Are the 20 ports from $1 on all free?
+ports_free()
+{
+	local busy
+	busy=$({ ss -Huan; ss -Htln; } 2>/dev/null |
+	    awk -v lo="$1" -v hi=$(($1 + 19)) '
+	    { n = split($4, a, ":"); p = a[n] + 0 }
+	    p >= lo && p <= hi { print p }')
+	[ -z "$busy" ]
+}
+
+BASE_PORT=
+for E2E_TRY in 0 1 2 3 4 5 6 7 8 9; do
+	E2E_PORT=$((15000 + ((E2E_HASH + E2E_TRY * 97) % 249) * 20))
+	if ports_free "$E2E_PORT"; then
+		BASE_PORT=$E2E_PORT
+		break
+	fi
+	echo "ports $E2E_PORT-$((E2E_PORT + 19)) are busy, trying another block"
+done
+[ -n "$BASE_PORT" ] || { echo "FAIL: no free block of 20 ports" >&2; exit 1; }
 SIP_PORT=$BASE_PORT			# roamd, udp and tcp
 CARRIER_PORT=$((BASE_PORT + 1))		# the pstn trunk's carrier (SIPp)
 FUZZ_PORT=$((BASE_PORT + 2))		# where the fuzzer sends from
@@ -109,18 +144,6 @@ e2e_cleanup()
 trap e2e_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Is anything bound to local UDP port $1?
-udp_bound()
-{
-	ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
-}
-
-# Is anything listening on local TCP port $1?
-tcp_bound()
-{
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-}
-
 # Wait until something binds UDP port $1 (5 s).
 wait_udp_bound()
 {
@@ -131,18 +154,6 @@ wait_udp_bound()
 	done
 	fail "nothing bound udp port $1 within 5 s"
 }
-
-# Our ports must be free: a leftover would answer in our place.
-check_ports_free()
-{
-	local p
-	for p in $(seq "$BASE_PORT" $((BASE_PORT + 19))); do
-		if udp_bound "$p" || tcp_bound "$p"; then
-			fail "port $p is in use (leftover process?)"
-		fi
-	done
-}
-check_ports_free
 
 # Write a site config to ${1:-$CFG}.  Extra YAML list items can be added
 # with CFG_EXTRA_EXTENSIONS / CFG_EXTRA_USERS (whole lines, indented two

@@ -294,7 +294,7 @@ def main():
             msg = mutate(rng, msg)
         try:
             with socket.create_connection((HOST, a.port), timeout=2) as c:
-                c.settimeout(0.2)
+                c.settimeout(0.05)
                 # a message, maybe a second one glued to it, then close
                 c.sendall(msg + (msg if rng.random() < 0.3 else b""))
                 try:
