@@ -79,6 +79,8 @@ static int	control_regs(char **, int, struct evbuffer *, char **);
 static int	control_calls(char **, int, struct evbuffer *, char **);
 static int	control_reload(char **, int, struct evbuffer *, char **);
 static int	control_later(char **, int, struct evbuffer *, char **);
+static int	control_login(char **, int, struct evbuffer *, char **);
+static int	control_logout(char **, int, struct evbuffer *, char **);
 
 static const struct control_cmd control_cmds[] = {
 	{ "status",	0, 0, "status",			control_status },
@@ -89,8 +91,8 @@ static const struct control_cmd control_cmds[] = {
 	{ "reload",	0, 0, "reload",			control_reload },
 	{ "peers",	0, 0, "peers",			control_later },
 	{ "directory",	0, 0, "directory",		control_later },
-	{ "login",	2, 2, "login USER EXTENSION",	control_later },
-	{ "logout",	1, 1, "logout USER",		control_later },
+	{ "login",	2, 2, "login USER EXTENSION",	control_login },
+	{ "logout",	1, 1, "logout USER",		control_logout },
 };
 
 /*
@@ -933,6 +935,47 @@ control_reload(char **argv, int json, struct evbuffer *b, char **err)
 	} else
 		evbuffer_add_printf(b, "configuration reloaded\n");
 	return (0);
+}
+
+/* The user's state after an admin change, as `user N` shows it. */
+static int
+control_user_after(const char *number, int json, struct evbuffer *b)
+{
+	char	*argv[2] = { "user", (char *)number }, *err = NULL;
+
+	if (control_user(argv, json, b, &err) == -1) {
+		free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* login USER EXT: an admin logs a user in at a phone (H1). */
+static int
+control_login(char **argv, int json, struct evbuffer *b, char **err)
+{
+	const char	*cause;
+
+	if (config_user(env->conf, argv[1]) == NULL)
+		return (control_error(err, "no such user %s", argv[1]));
+	if (config_extension(env->conf, argv[2]) == NULL)
+		return (control_error(err, "no such extension %s", argv[2]));
+	if (hotdesk_login(argv[1], argv[2], HDR_ADMIN, &cause) == -1)
+		return (control_error(err, "login failed: %s", cause));
+	return (control_user_after(argv[1], json, b));
+}
+
+/* logout USER: an admin logs a user out; H3 fallbacks apply. */
+static int
+control_logout(char **argv, int json, struct evbuffer *b, char **err)
+{
+	const char	*cause;
+
+	if (config_user(env->conf, argv[1]) == NULL)
+		return (control_error(err, "no such user %s", argv[1]));
+	if (hotdesk_logout(argv[1], HDR_ADMIN, &cause) == -1)
+		return (control_error(err, "user %s: %s", argv[1], cause));
+	return (control_user_after(argv[1], json, b));
 }
 
 /* Commands whose modules come with later releases. */
