@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "dialplan.h"
 #include "sip_status.h"
 #include "sip_transport.h"
 #include "sip_tx.h"
@@ -19,10 +20,19 @@
 struct event;
 struct user;
 struct trunk;
+struct call_feature;
 
 #define CALL_MAX_FORKS		16	/* contacts rung in parallel */
 #define CALL_NO_ANSWER_SECS	120	/* ringing ends with 480 after this */
 #define CALL_MAX_FORWARDS	70
+#define CALL_MAX_FWD_HOPS	5	/* forwards one call may follow */
+
+/* Why a call is forwarded (log names and RFC 5806 Diversion reasons). */
+enum call_fwd_reason {
+	FWD_UNCONDITIONAL,
+	FWD_BUSY,
+	FWD_NO_ANSWER
+};
 
 enum call_state {
 	CALL_RINGING,		/* forks out, the caller's INVITE pending */
@@ -92,7 +102,7 @@ struct call {
 	struct call_leg		*b;		/* the fork that answered */
 	struct call_leg		*early;		/* fork whose 183 SDP we sent */
 	int			 ringing_sent;
-	struct sip_tx		*stx;		/* caller INVITE, while pending */
+	struct sip_tx		*stx;		/* caller INVITE while pending */
 	uint32_t		 invite_cseq;	/* the caller's INVITE */
 	uint32_t		 b_cseq;	/* our INVITE the callee took */
 	struct event		*noanswer;
@@ -123,12 +133,28 @@ struct call {
 	time_t			 start;
 	time_t			 answer;
 	int			 indexed;
+
+	/* Forwarding: users rung so far, Diversion values (oldest first). */
+	char			*ring_user;	/* whose forks ring, or NULL */
+	char			*visited[CALL_MAX_FWD_HOPS + 1];
+	size_t			 nvisited;
+	char			*diversions[CALL_MAX_FWD_HOPS];
+	size_t			 ndiversions;
+	struct event		*fwd_timer;	/* forward on no answer */
+
+	/* D3: the calling phone's location, sent on emergency calls. */
+	char			*location;
+	int			 emergency;
+
+	/* A feature code the daemon answers itself (call_feature.c). */
+	struct call_feature	*feature;
 };
 
 /* What routing decided for a dialled string. */
 enum call_route_kind {
 	ROUTE_USER,		/* ring a user of this site */
 	ROUTE_TRUNK,		/* out on a trunk */
+	ROUTE_FEATURE,		/* a feature code the daemon answers */
 	ROUTE_REJECT		/* answer the caller with answer */
 };
 
@@ -137,6 +163,8 @@ struct call_route {
 	char			 number[128];	/* user, or number to send */
 	const struct trunk	*trunk;
 	enum sip_answer		 answer;
+	int			 emergency;	/* D3: dial_emergency */
+	struct dp_match		 match;		/* ROUTE_FEATURE */
 };
 
 /* call.c */
@@ -147,6 +175,7 @@ void		 call_index_fork(struct call_leg *);
 void		 call_end(struct call *, int cause, const char *reason);
 void		 call_reject(struct call *, enum sip_answer);
 void		 call_reply_caller(struct call *, int code, const char *reason);
+void		 call_forks_drop(struct call *);
 struct call_leg	*call_find_request(const struct sip_msg *);
 struct call_leg	*call_find_response(const struct sip_msg *);
 int		 call_exists(const struct sip_msg *);
@@ -165,6 +194,13 @@ void		 call_invite(struct sip_tx *, const struct sip_msg *);
 int		 call_route(const struct call *, const struct user *,
 		    const char *dialled, struct call_route *);
 void		 call_fork_cancel_all(struct call *, struct call_leg *except);
+
+/* call_feature.c */
+void		 call_feature_start(struct call *, const struct dp_match *);
+void		 call_feature_ack(struct call *, const struct sip_msg *);
+void		 call_feature_bye(struct call *);
+void		 call_feature_no_ack(struct call *);
+void		 call_feature_free(struct call *);
 
 /* call_dialog.c */
 struct sip_msg	*call_leg_request(struct call_leg *, const char *method,

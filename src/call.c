@@ -83,6 +83,9 @@ call_free(struct call *c)
 
 	if (c->noanswer != NULL)
 		event_free(c->noanswer);
+	if (c->fwd_timer != NULL)
+		event_free(c->fwd_timer);
+	call_feature_free(c);
 	call_leg_free(c->a);
 	for (i = 0; i < c->nforks; i++)
 		call_leg_free(c->forks[i]);
@@ -96,6 +99,12 @@ call_free(struct call *c)
 	free(c->dialled);
 	free(c->callee_user);
 	free(c->trunk);
+	free(c->ring_user);
+	for (i = 0; i < c->nvisited; i++)
+		free(c->visited[i]);
+	for (i = 0; i < c->ndiversions; i++)
+		free(c->diversions[i]);
+	free(c->location);
 	free(c);
 }
 
@@ -336,6 +345,36 @@ call_reply_caller(struct call *c, int code, const char *reason)
 		return;
 	sip_tx_reply(c->stx, code, reason);
 	c->stx = NULL;
+}
+
+/*
+ * Let go of every fork, CANCELling the pending ones: the call moves on to
+ * a forward target.  A 2xx that crosses the CANCEL finds no leg and is
+ * ACKed and hung up as an orphan (call_stray_response).
+ */
+void
+call_forks_drop(struct call *c)
+{
+	struct call_leg	*f;
+	size_t		 i;
+
+	for (i = 0; i < c->nforks; i++) {
+		f = c->forks[i];
+		if (f->tx != NULL) {
+			if (!f->cancelled) {
+				f->cancelled = 1;
+				sip_tx_cancel(f->tx);
+			}
+			sip_tx_detach(f->tx);
+			f->tx = NULL;
+		}
+		if (c->indexed && hmap_get(call_by_callee, f->key) == f)
+			hmap_del(call_by_callee, f->key);
+		call_leg_free(f);
+		c->forks[i] = NULL;
+	}
+	c->nforks = 0;
+	c->early = NULL;
 }
 
 /* Refuse the call with a table answer and end it. */

@@ -182,6 +182,10 @@ call_bye(struct sip_tx *tx, struct call_leg *l)
 	sip_tx_reply(tx, sip_answer_code(ANS_OK), sip_answer_reason(ANS_OK));
 	if (l != c->a && l != c->b)
 		return;			/* a losing fork we hung up */
+	if (c->feature != NULL) {
+		call_feature_bye(c);
+		return;
+	}
 	if (c->state == CALL_RINGING) {
 		/* 15: a BYE on the early dialog ends it like a CANCEL. */
 		call_reply_caller(c, sip_answer_code(ANS_REQUEST_TERMINATED),
@@ -412,6 +416,12 @@ call_ack(const struct sip_msg *ack, const struct sip_peer *peer)
 	if ((l = call_find_request(ack)) == NULL)
 		return;
 	c = l->call;
+	if (c->feature != NULL) {
+		if (l == c->a && c->state == CALL_ACCEPTED &&
+		    cseq == c->invite_cseq)
+			call_feature_ack(c, ack);
+		return;
+	}
 	body = sip_msg_body(ack, &len);
 	if (l == c->a && c->state == CALL_ACCEPTED &&
 	    cseq == c->invite_cseq) {
@@ -472,6 +482,12 @@ call_ack_timeout(struct sip_tx *tx)
 	if ((l = call_find_request(req)) == NULL)
 		return;
 	c = l->call;
+	if (c->feature != NULL) {
+		if (l == c->a && c->state == CALL_ACCEPTED &&
+		    cseq == c->invite_cseq)
+			call_feature_no_ack(c);
+		return;
+	}
 	if (l == c->a && c->state == CALL_ACCEPTED &&
 	    cseq == c->invite_cseq) {
 		if (!c->bye_on_ack) {
@@ -493,6 +509,35 @@ call_ack_timeout(struct sip_tx *tx)
 }
 
 /*
+ * Dialogs we recently hung up as orphans ("Call-ID\nTo-tag"): a 2xx
+ * retransmission of one is ACKed again (13.2.2.4) but not sent a second
+ * BYE.  A small ring is enough: retransmissions come within 32 s.
+ */
+#define CALL_ORPHANS	64
+static char	call_orphans[CALL_ORPHANS][160];
+static size_t	call_orphan_next;
+
+/* Was this dialog hung up already?  Remember it if not. */
+static int
+call_orphan_seen(const char *callid, const char *totag)
+{
+	char	 key[160];
+	size_t	 i;
+	int	 n;
+
+	n = snprintf(key, sizeof(key), "%s\n%s", callid,
+	    totag != NULL ? totag : "");
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return (0);
+	for (i = 0; i < CALL_ORPHANS; i++)
+		if (strcmp(call_orphans[i], key) == 0)
+			return (1);
+	memcpy(call_orphans[call_orphan_next], key, (size_t)n + 1);
+	call_orphan_next = (call_orphan_next + 1) % CALL_ORPHANS;
+	return (0);
+}
+
+/*
  * A 2xx of an INVITE of ours that no call wants (a dead fork, a call
  * already over): ACK it and hang up, or the phone would ring on in a
  * call nobody is in (RFC 3261 13.2.2.4, 15).
@@ -511,17 +556,20 @@ call_kill_orphan(const struct sip_msg *resp, const struct sip_peer *peer)
 	target = sip_msg_contact_uri(resp);
 	n = sip_msg_record_routes(resp, &rr);
 	if (from != NULL && to != NULL && target != NULL && callid != NULL) {
-		log_info("call orphan answer hung up call=%s", callid);
 		m = sip_msg_request("ACK", target, from, to, callid, cseq);
 		for (i = n; m != NULL && i > 0; i--)
 			sip_msg_add_header(m, "Route", rr[i - 1]);
 		sip_tx_send_stateless(m, peer);
+		if (call_orphan_seen(callid, sip_msg_to_tag(resp)))
+			goto out;
+		log_info("call orphan answer hung up call=%s", callid);
 		m = sip_msg_request("BYE", target, from, to, callid, cseq + 1);
 		for (i = n; m != NULL && i > 0; i--)
 			sip_msg_add_header(m, "Route", rr[i - 1]);
 		if (m != NULL)
 			sip_tx_send(m, peer, &call_noop);
 	}
+out:
 	for (i = 0; i < n; i++)
 		free(rr[i]);
 	free(rr);

@@ -4,9 +4,14 @@
  * ringing: one callee fork per registered contact, in parallel, the first
  * 2xx wins (RFC 3261 16.7 in spirit, though we are a B2BUA, not a proxy).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -16,11 +21,13 @@
 #include "call_int.h"
 #include "config.h"
 #include "dialplan.h"
+#include "feature.h"
 #include "hotdesk.h"
 #include "log.h"
 #include "registrar.h"
 #include "rights.h"
 #include "roamd.h"
+#include "settings.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -32,6 +39,10 @@
 static void	call_fork_cb(struct sip_tx *, const struct sip_msg *, int,
 		    void *);
 static void	call_forks_done(struct call *);
+static void	call_route_apply(struct call *, const struct call_route *);
+static void	call_busy(struct call *, const char *, int, const char *);
+static void	call_forward(struct call *, const char *,
+		    enum call_fwd_reason);
 
 /* Keep the caller's offer (or its absence: late offer) for the forks. */
 static void
@@ -59,6 +70,7 @@ call_fork_send(struct call_leg *f, const char *authhdr, const char *auth)
 	struct sip_tx		*tx;
 	struct sip_tx_cb	 cb = { call_fork_cb, f };
 	char			 buf[256], *pai;
+	size_t			 i;
 
 	m = sip_msg_request("INVITE", f->ruri, f->local_hdr, f->remote_hdr,
 	    f->callid, f->cseq);
@@ -76,6 +88,12 @@ call_fork_send(struct call_leg *f, const char *authhdr, const char *auth)
 	sip_msg_add_header(m, "P-Asserted-Identity", pai);
 	free(pai);
 	sip_msg_add_header(m, "Allow", CALL_ALLOW);
+	/* RFC 5806: the most recent diversion comes first. */
+	for (i = c->ndiversions; i > 0; i--)
+		sip_msg_add_header(m, "Diversion", c->diversions[i - 1]);
+	/* D3: where the emergency caller is. */
+	if (c->emergency && c->location != NULL && *c->location != '\0')
+		sip_msg_add_header(m, "X-Roam-Location", c->location);
 	if (authhdr != NULL)
 		sip_msg_add_header(m, authhdr, auth);
 	if (c->offer != NULL)
@@ -129,17 +147,136 @@ call_noanswer_fire(evutil_socket_t fd, short ev, void *arg)
 	call_reject(c, ANS_TEMP_UNAVAILABLE);
 }
 
-/* The call is ringing: index it, log it, start the no-answer timer. */
+/*
+ * The forwarding settings of a user, or NULL when they have no forward
+ * number or their effective rights block forwarding (IP Office's "block
+ * forwarding": set forwards are not followed either).
+ */
+static const struct user_settings *
+call_fwd_settings(const char *number)
+{
+	const struct user_settings	*s;
+	const struct user_rights	*r;
+	const struct user		*u;
+
+	if (number == NULL || (u = call_user(number)) == NULL ||
+	    (s = settings_get(number)) == NULL)
+		return (NULL);
+	if (s->fwd_number == NULL || *s->fwd_number == '\0')
+		return (NULL);
+	r = rights_effective(env->conf, u->user_rights,
+	    u->out_of_hours_user_rights, u->working_hours_time_profile,
+	    time(NULL));
+	if (r != NULL && r->block_forwarding)
+		return (NULL);
+	return (s);
+}
+
+/* Log name of a forward reason. */
+static const char *
+call_fwd_name(enum call_fwd_reason why)
+{
+	switch (why) {
+	case FWD_UNCONDITIONAL:
+		return ("unconditional");
+	case FWD_BUSY:
+		return ("busy");
+	case FWD_NO_ANSWER:
+		return ("no_answer");
+	}
+	return ("?");
+}
+
+/* RFC 5806 4: the diversion-reason of a forward. */
+static const char *
+call_fwd_diversion_reason(enum call_fwd_reason why)
+{
+	switch (why) {
+	case FWD_UNCONDITIONAL:
+		return ("unconditional");
+	case FWD_BUSY:
+		return ("user-busy");
+	case FWD_NO_ANSWER:
+		return ("no-answer");
+	}
+	return ("unknown");
+}
+
+/* Has the call already rung this user? */
+static int
+call_visited(const struct call *c, const char *number)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nvisited; i++)
+		if (strcmp(c->visited[i], number) == 0)
+			return (1);
+	return (0);
+}
+
+/* Remember that the call reached this user (loop detection). */
+static void
+call_visit(struct call *c, const char *number)
+{
+	if (call_visited(c, number) ||
+	    c->nvisited >= sizeof(c->visited) / sizeof(c->visited[0]))
+		return;
+	c->visited[c->nvisited++] = xstrdup(number);
+}
+
+/* Forward on no answer: the user's time is up, ring the forward. */
+static void
+call_fwd_noanswer_fire(evutil_socket_t fd, short ev, void *arg)
+{
+	struct call	*c = arg;
+	char		*user;
+
+	if (c->state != CALL_RINGING || c->b != NULL || c->ring_user == NULL)
+		return;
+	user = xstrdup(c->ring_user);
+	call_forward(c, user, FWD_NO_ANSWER);
+	free(user);
+}
+
+/* Arm forward on no answer for the user whose forks now ring. */
+static void
+call_fwd_noanswer_arm(struct call *c)
+{
+	const struct user_settings	*s;
+	struct timeval			 tv = { 0, 0 };
+
+	if (c->fwd_timer != NULL)
+		evtimer_del(c->fwd_timer);
+	if ((s = call_fwd_settings(c->ring_user)) == NULL ||
+	    !s->fwd_no_answer)
+		return;
+	if (c->fwd_timer == NULL &&
+	    (c->fwd_timer = evtimer_new(env->base, call_fwd_noanswer_fire,
+	    c)) == NULL)
+		return;
+	tv.tv_sec = s->no_answer_time > 0 ? s->no_answer_time : 15;
+	evtimer_add(c->fwd_timer, &tv);
+}
+
+/*
+ * The call is ringing: index it, log it, start the no-answer timers (the
+ * call's overall one once, the user's forward on no answer each time a
+ * user's forks go out).
+ */
 static void
 call_start_ringing(struct call *c)
 {
 	struct timeval	 tv = { CALL_NO_ANSWER_SECS, 0 };
 
-	call_index(c);
+	if (!c->indexed)
+		call_index(c);
 	call_log(c, "ringing", NULL);
-	c->noanswer = evtimer_new(env->base, call_noanswer_fire, c);
-	if (c->noanswer != NULL)
-		evtimer_add(c->noanswer, &tv);
+	if (c->noanswer == NULL) {
+		c->noanswer = evtimer_new(env->base, call_noanswer_fire, c);
+		if (c->noanswer != NULL)
+			evtimer_add(c->noanswer, &tv);
+	}
+	call_fwd_noanswer_arm(c);
 }
 
 /* Send every fork's INVITE; answer at once if none could go. */
@@ -154,22 +291,34 @@ call_send_forks(struct call *c)
 	call_forks_done(c);
 }
 
+/* Whose forks ring now (NULL for a trunk). */
+static void
+call_set_ring_user(struct call *c, const char *number)
+{
+	free(c->ring_user);
+	c->ring_user = number != NULL ? xstrdup(number) : NULL;
+}
+
 /*
- * Ring a user: every contact of the extension they are logged in at.
- * H4: a logged-out user gets busy treatment.
+ * Ring a user without looking at forward unconditional: every contact of
+ * the extension they are logged in at.  H4 and DND: a logged-out user or
+ * one with DND on gets busy treatment.
  */
 static void
-call_ring_user(struct call *c, const char *number)
+call_ring_plain(struct call *c, const char *number)
 {
-	struct reg_binding	*b[CALL_MAX_FORKS];
-	const char		*ext;
-	char			*to;
-	size_t			 n, i;
+	const struct user_settings	*s;
+	struct reg_binding		*b[CALL_MAX_FORKS];
+	const char			*ext;
+	char				*to;
+	size_t				 n, i;
 
 	free(c->callee_user);
 	c->callee_user = xstrdup(number);
-	if ((ext = hotdesk_user_ext(number)) == NULL) {
-		call_reject(c, ANS_BUSY_HERE);
+	s = settings_get(number);
+	if ((ext = hotdesk_user_ext(number)) == NULL ||
+	    (s != NULL && s->dnd)) {
+		call_busy(c, number, 0, NULL);
 		return;
 	}
 	n = registrar_lookup(ext, b, CALL_MAX_FORKS);
@@ -183,7 +332,128 @@ call_ring_user(struct call *c, const char *number)
 	for (i = 0; i < n; i++)
 		call_fork_add(c, b[i]->contact, &b[i]->peer, to, NULL);
 	free(to);
+	call_set_ring_user(c, number);
 	call_send_forks(c);
+}
+
+/* Ring a user: forward unconditional first, else their phone. */
+static void
+call_ring_user(struct call *c, const char *number)
+{
+	const struct user_settings	*s;
+
+	call_visit(c, number);
+	free(c->callee_user);
+	c->callee_user = xstrdup(number);
+	if ((s = call_fwd_settings(number)) != NULL && s->fwd_unconditional) {
+		call_forward(c, number, FWD_UNCONDITIONAL);
+		return;
+	}
+	call_ring_plain(c, number);
+}
+
+/*
+ * Busy treatment (H4, DND, every fork busy): forward on busy if the user
+ * set it, else busy to the caller (the callee's own 486 phrase when there
+ * was one).
+ */
+static void
+call_busy(struct call *c, const char *number, int code, const char *reason)
+{
+	const struct user_settings	*s;
+
+	if ((s = call_fwd_settings(number)) != NULL && s->fwd_busy) {
+		call_forward(c, number, FWD_BUSY);
+		return;
+	}
+	if (code == 0) {
+		call_reject(c, ANS_BUSY_HERE);
+		return;
+	}
+	call_reply_caller(c, code, reason);
+	call_end(c, code, reason);
+}
+
+/*
+ * A forward that would loop or go too far: the current leg is a plain
+ * call (unconditional rings the user; busy and no answer end it).
+ */
+static void
+call_fwd_stop(struct call *c, const char *user, enum call_fwd_reason why)
+{
+	log_info("forward loop stopped call=%s user=%s reason=%s", c->callid,
+	    user, call_fwd_name(why));
+	switch (why) {
+	case FWD_UNCONDITIONAL:
+		call_ring_plain(c, user);
+		break;
+	case FWD_BUSY:
+		call_reject(c, ANS_BUSY_HERE);
+		break;
+	case FWD_NO_ANSWER:
+		call_reject(c, ANS_TEMP_UNAVAILABLE);
+		break;
+	}
+}
+
+/* Note the diversion for the next forks (RFC 5806 Diversion). */
+static void
+call_divert(struct call *c, const char *user, enum call_fwd_reason why)
+{
+	const struct user	*u = call_user(user);
+	char			*na, *d;
+
+	if (c->ndiversions >= CALL_MAX_FWD_HOPS)
+		return;
+	na = call_nameaddr(u != NULL ? u->name : NULL, user,
+	    env->conf->domain, NULL);
+	xasprintf(&d, "%s;reason=%s;counter=1", na,
+	    call_fwd_diversion_reason(why));
+	free(na);
+	c->diversions[c->ndiversions++] = d;
+}
+
+/*
+ * Forward the call from user to their forward number, routed as if the
+ * user had dialled it (their short codes, their effective rights, their
+ * outgoing call bar).  The caller's identity stays; the callee learns of
+ * the diversion.  The caller hears ringing throughout: no final is sent
+ * unless the forward itself fails.
+ */
+static void
+call_forward(struct call *c, const char *user, enum call_fwd_reason why)
+{
+	const struct user_settings	*s = call_fwd_settings(user);
+	const struct user		*u = call_user(user);
+	struct call_route		 rt;
+	char				*to;
+
+	if (s == NULL || u == NULL) {
+		call_fwd_stop(c, user, why);
+		return;
+	}
+	to = xstrdup(s->fwd_number);
+	call_route(c, u, to, &rt);
+	if (c->ndiversions >= CALL_MAX_FWD_HOPS ||
+	    (rt.kind == ROUTE_USER && call_visited(c, rt.number))) {
+		free(to);
+		call_fwd_stop(c, user, why);
+		return;
+	}
+	log_info("call forwarded call=%s from=%s user=%s to=%s reason=%s",
+	    c->callid, c->caller_number != NULL ? c->caller_number : "-",
+	    user, to, call_fwd_name(why));
+	free(to);
+	call_divert(c, user, why);
+	call_forks_drop(c);
+	call_set_ring_user(c, NULL);
+	if (c->fwd_timer != NULL)
+		evtimer_del(c->fwd_timer);
+	if (rt.kind == ROUTE_FEATURE) {
+		rt.kind = ROUTE_REJECT;
+		rt.answer = ANS_NUMBER_UNOBTAINABLE;
+	}
+	call_route_apply(c, &rt);
 }
 
 /* Out on a trunk: sip:<number>@<trunk address>. */
@@ -211,6 +481,7 @@ call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
 	xasprintf(&to, "<%s>", ruri);
 	free(c->trunk);
 	c->trunk = xstrdup(t->name);
+	call_set_ring_user(c, NULL);
 	call_fork_add(c, ruri, &peer, to, t->name);
 	free(ruri);
 	free(to);
@@ -225,9 +496,15 @@ call_route_feature(const struct dp_match *m, const struct user_rights *r,
 	const char	*num = m->number[0] != '\0' ? m->number : dialled;
 
 	xstrlcpy(rt->number, num, sizeof(rt->number));
+	if (feature_is_local(m)) {
+		rt->kind = ROUTE_FEATURE;
+		rt->match = *m;
+		return (0);
+	}
 	switch (m->sc->feature) {
 	case SC_DIAL_EMERGENCY:
 		/* D3: never barred, needs no login, ignores the call bar. */
+		rt->emergency = 1;
 		break;
 	case SC_DIAL:
 		if (m->sc->trunk == NULL) {
@@ -300,6 +577,10 @@ call_route(const struct call *c, const struct user *u, const char *dialled,
 		xstrlcpy(rt->number, dialled, sizeof(rt->number));
 		return (0);
 	}
+	/* D3: no user or rights code may shadow or bar an emergency code. */
+	if (dialplan_match(dialled, NULL, NULL, &conf->short_codes, NULL,
+	    &m) == 0 && m.sc->feature == SC_DIAL_EMERGENCY)
+		return (call_route_feature(&m, NULL, dialled, rt));
 	r = rights_effective(conf, u->user_rights,
 	    u->out_of_hours_user_rights, u->working_hours_time_profile,
 	    time(NULL));
@@ -320,7 +601,11 @@ call_route_apply(struct call *c, const struct call_route *rt)
 		call_ring_user(c, rt->number);
 		break;
 	case ROUTE_TRUNK:
+		c->emergency = rt->emergency;
 		call_ring_trunk(c, rt->trunk, rt->number);
+		break;
+	case ROUTE_FEATURE:
+		call_feature_start(c, &rt->match);
 		break;
 	case ROUTE_REJECT:
 		call_reject(c, rt->answer);
@@ -350,6 +635,20 @@ call_from_trunk(struct call *c, const struct trunk *t,
 	call_reject(c, ANS_UNKNOWN_DDI);
 }
 
+/* Text fit for a header value: control characters (CR, LF) dropped. */
+static char *
+call_header_text(const char *in)
+{
+	char	*out, *p;
+
+	p = out = xstrdup(in);
+	for (; *in != '\0'; in++)
+		if ((unsigned char)*in >= 0x20 && *in != 0x7f)
+			*p++ = *in;
+	*p = '\0';
+	return (out);
+}
+
 /* A call from a phone: the user logged in there (or NoUser) dials. */
 static void
 call_from_phone(struct call *c, const struct extension *ext)
@@ -359,6 +658,8 @@ call_from_phone(struct call *c, const struct extension *ext)
 	struct call_route	 rt;
 
 	c->caller_ext = xstrdup(ext->number);
+	if (ext->location != NULL)
+		c->location = call_header_text(ext->location);
 	if ((un = hotdesk_ext_user(ext->number)) != NULL)
 		u = call_user(un);
 	if (u != NULL) {
@@ -370,6 +671,71 @@ call_from_phone(struct call *c, const struct extension *ext)
 		c->caller_number = xstrdup(ext->number);
 	call_route(c, u, c->dialled, &rt);
 	call_route_apply(c, &rt);
+}
+
+/* Does a numeric host name one of our listeners (a wildcard: any)? */
+static int
+call_host_is_listener(const char *host)
+{
+	const struct config	*conf = env->conf;
+	const struct sockaddr_in *s4;
+	const struct sockaddr_in6 *s6;
+	struct in_addr		 a4;
+	struct in6_addr		 a6;
+	int			 v4, v6;
+	size_t			 i;
+
+	v4 = inet_pton(AF_INET, host, &a4) == 1;
+	v6 = !v4 && inet_pton(AF_INET6, host, &a6) == 1;
+	if (!v4 && !v6)
+		return (0);
+	for (i = 0; i < conf->nsip; i++) {
+		if (v4 && conf->sip[i].ss.ss_family == AF_INET) {
+			s4 = (const struct sockaddr_in *)&conf->sip[i].ss;
+			if (s4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+			    s4->sin_addr.s_addr == a4.s_addr)
+				return (1);
+		}
+		if (v6 && conf->sip[i].ss.ss_family == AF_INET6) {
+			s6 = (const struct sockaddr_in6 *)&conf->sip[i].ss;
+			if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ||
+			    memcmp(&s6->sin6_addr, &a6, sizeof(a6)) == 0)
+				return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Is a request for this site?  Its Request-URI host is the site's domain
+ * or one of its listen addresses (DESIGN.md section 4: phones are often
+ * set up with the server's IP).
+ */
+static int
+call_for_us(const char *host)
+{
+	char	 buf[128];
+	size_t	 len;
+	int	 i;
+
+	if (host == NULL || *host == '\0')
+		return (0);
+	if (env->conf->domain != NULL &&
+	    strcasecmp(host, env->conf->domain) == 0)
+		return (1);
+	len = strlen(host);
+	if (host[0] == '[' && len > 2 && host[len - 1] == ']' &&
+	    len - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+	} else if (xstrlcpy(buf, host, sizeof(buf)) >= sizeof(buf))
+		return (0);
+	if (call_host_is_listener(buf))
+		return (1);
+	for (i = SIPT_UDP; i <= SIPT_TLS; i++)
+		if (strcasecmp(buf, sip_transport_local(i, NULL)) == 0)
+			return (1);
+	return (0);
 }
 
 /* A new INVITE (no To tag): classify, authenticate, route, ring. */
@@ -394,6 +760,15 @@ call_invite(struct sip_tx *tx, const struct sip_msg *req)
 		return;
 	}
 	t = call_trunk_by_peer(sip_tx_peer(tx));
+	if (t == NULL && !call_for_us(sip_msg_ruri_host(req))) {
+		log_info("call not for this site call=%s host=%s",
+		    sip_msg_callid(req) != NULL ? sip_msg_callid(req) : "-",
+		    sip_msg_ruri_host(req) != NULL ? sip_msg_ruri_host(req) :
+		    "-");
+		sip_tx_reply(tx, sip_answer_code(ANS_NOT_FOUND),
+		    sip_answer_reason(ANS_NOT_FOUND));
+		return;
+	}
 	if (t == NULL && (ext = registrar_auth(tx, req)) == NULL)
 		return;		/* challenged or refused: answered */
 	c = call_new(tx, req);
@@ -475,6 +850,8 @@ call_fork_answered(struct call_leg *f, const struct sip_msg *resp,
 	c->b = f;
 	if (c->noanswer != NULL)
 		evtimer_del(c->noanswer);
+	if (c->fwd_timer != NULL)
+		evtimer_del(c->fwd_timer);
 	call_fork_cancel_all(c, f);
 	out = sip_msg_response(sip_tx_request(c->stx), status,
 	    sip_msg_reason(resp), c->a->local_tag);
@@ -623,7 +1000,7 @@ call_forks_done(struct call *c)
 	struct call_leg	*best;
 	size_t		 i;
 	int		 code;
-	char		*reason;
+	char		*reason, *user;
 
 	if (c->state != CALL_RINGING || c->b != NULL)
 		return;
@@ -637,6 +1014,14 @@ call_forks_done(struct call *c)
 	code = best->status;
 	reason = xstrdup(best->reason != NULL ? best->reason :
 	    sip_reason_default(code));
+	if (code == 486 && c->ring_user != NULL) {
+		/* Every phone of the user busy: busy treatment. */
+		user = xstrdup(c->ring_user);
+		call_busy(c, user, code, reason);
+		free(user);
+		free(reason);
+		return;
+	}
 	call_reply_caller(c, code, reason);
 	call_end(c, code, reason);
 	free(reason);
