@@ -342,8 +342,31 @@ START_TEST(test_later_commands_not_available_yet)
 {
 	run_err("peers", "not available yet");
 	run_err("directory", "not available yet");
-	run_err("login 201 202", "not available yet");
-	run_err("logout 201", "not available yet");
+}
+END_TEST
+
+START_TEST(test_admin_login_and_logout_move_the_user)
+{
+	char	*out;
+
+	/* Alice onto Bob's phone: Bob is replaced (H1). */
+	out = run_ok("json login 201 202");
+	ck_assert_ptr_nonnull(strstr(out, "\"extension\":\"202\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"logged_in\""));
+	free(out);
+	out = run_ok("json user 202");
+	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"logged_out\""));
+	free(out);
+	/* Alice out: back to 201, Bob back to 202 (H3). */
+	out = run_ok("json logout 201");
+	ck_assert_ptr_nonnull(strstr(out, "\"extension\":\"201\""));
+	free(out);
+	out = run_ok("json user 202");
+	ck_assert_ptr_nonnull(strstr(out, "\"extension\":\"202\""));
+	free(out);
+	run_err("login 999 202", "no such user 999");
+	run_err("login 201 999", "no such extension 999");
+	run_err("logout 203", "user 203: not logged in");
 }
 END_TEST
 
@@ -533,6 +556,7 @@ control_suite(void)
 	tcase_add_test(tc, test_unknown_user_is_an_error);
 	tcase_add_test(tc, test_bad_requests_say_why);
 	tcase_add_test(tc, test_later_commands_not_available_yet);
+	tcase_add_test(tc, test_admin_login_and_logout_move_the_user);
 	tcase_add_test(tc, test_regs_show_seconds_remaining);
 	tcase_add_test(tc, test_calls_empty);
 	tcase_add_test(tc, test_reload_ok_and_refused);
