@@ -102,7 +102,7 @@ struct call {
 	struct call_leg		*b;		/* the fork that answered */
 	struct call_leg		*early;		/* fork whose 183 SDP we sent */
 	int			 ringing_sent;
-	struct sip_tx		*stx;		/* caller INVITE while pending */
+	struct sip_tx		*stx;		/* caller INVITE, pending */
 	uint32_t		 invite_cseq;	/* the caller's INVITE */
 	uint32_t		 b_cseq;	/* our INVITE the callee took */
 	struct event		*noanswer;

@@ -5,10 +5,16 @@
  * hook.  The registrar is stood in for (a fixed extension passes auth,
  * bindings come from a table); hot desking and the db are the real ones.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -18,6 +24,7 @@
 #include "hotdesk.h"
 #include "registrar.h"
 #include "roamd.h"
+#include "settings.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -36,9 +43,9 @@ static struct config	 test_conf;
 
 /* Registrar stand-in. */
 static struct extension	*test_authed;
-static struct reg_binding test_bind[4];
+static struct reg_binding test_bind[8];
+static const char	*test_bind_exts[8];
 static size_t		 test_nbind;
-static const char	*test_bind_ext;
 
 /* Every message the daemon sent, with where to. */
 #define CAP_MAX	128
@@ -57,16 +64,15 @@ registrar_auth(struct sip_tx *tx, const struct sip_msg *req)
 	return (test_authed);
 }
 
-/* Bindings of test_bind_ext. */
+/* Bindings of ext added with bind_add(). */
 size_t
 registrar_lookup(const char *ext, struct reg_binding **out, size_t max)
 {
 	size_t	 i, n = 0;
 
-	if (test_bind_ext == NULL || strcmp(ext, test_bind_ext) != 0)
-		return (0);
 	for (i = 0; i < test_nbind && n < max; i++)
-		out[n++] = &test_bind[i];
+		if (strcmp(ext, test_bind_exts[i]) == 0)
+			out[n++] = &test_bind[i];
 	return (n);
 }
 
@@ -246,10 +252,10 @@ phone_cancel(const char *callid, const char *dialled)
 static void
 bind_add(const char *ext, int port)
 {
-	struct reg_binding	*b = &test_bind[test_nbind++];
+	struct reg_binding	*b = &test_bind[test_nbind];
 	char			 buf[64];
 
-	test_bind_ext = ext;
+	test_bind_exts[test_nbind++] = ext;
 	memset(b, 0, sizeof(*b));
 	xasprintf(&b->contact, "sip:%s@127.0.0.1:%d", ext, port);
 	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
@@ -269,7 +275,7 @@ static struct user	 users[3];
 static struct extension	 exts[3];
 static struct trunk	 trunks[1];
 static struct ddi_route	 ddis[1];
-static struct shortcode	 sys_codes[3];
+static struct shortcode	 sys_codes[5];
 static struct user_rights rights[1];
 
 /* A site with users 201 (Alice Smith), 202, 203 (force_login, out). */
@@ -326,8 +332,17 @@ setup(void)
 	    .feature = SC_DIAL_EMERGENCY, .number = "999", .trunk = "pstn" };
 	sys_codes[2] = (struct shortcode){ .code = "00N",
 	    .feature = SC_BARRED };
+	sys_codes[3] = (struct shortcode){ .code = "*08",
+	    .feature = SC_DND_ON };
+	sys_codes[4] = (struct shortcode){ .code = "*35*N#",
+	    .feature = SC_EXTN_LOGIN, .number = "N" };
 	test_conf.short_codes.v = sys_codes;
-	test_conf.short_codes.n = 3;
+	test_conf.short_codes.n = 5;
+	test_conf.lockout_attempts = 4;
+	test_conf.lockout_period = 90;
+	users[0].login_code = "4321";
+	users[1].login_code = "2222";
+	users[2].login_code = "3333";
 	rights[0] = (struct user_rights){ .name = "Night",
 	    .outgoing_call_bar = 1 };
 	test_conf.user_rights = rights;
@@ -339,10 +354,10 @@ setup(void)
 	ck_assert_int_eq(db_open(":memory:", env->base, &cause), 0);
 	sip_tx_init(env->base, &core, NULL);
 	hotdesk_init();
+	settings_init();
 	call_init();
 	test_authed = &exts[0];
 	test_nbind = 0;
-	test_bind_ext = NULL;
 	cap_n = 0;
 }
 
@@ -354,6 +369,7 @@ teardown(void)
 
 	call_shutdown();
 	sip_tx_shutdown();
+	settings_shutdown();
 	hotdesk_shutdown();
 	db_close();
 	event_base_free(env->base);
@@ -980,6 +996,404 @@ START_TEST(test_call_late_2xx_after_cancel_is_hung_up)
 }
 END_TEST
 
+/* Run the event loop for ms milliseconds. */
+static void
+run_for(int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event	*ev;
+
+	ev = evtimer_new(env->base, loop_stop, NULL);
+	evtimer_add(ev, &tv);
+	event_base_dispatch(env->base);
+	event_free(ev);
+}
+
+/* The phone at 5061 sends INVITE for dialled to host with this SDP. */
+static void
+phone_invite_to(const char *callid, const char *dialled, const char *host,
+    const char *sdp)
+{
+	char	 buf[2048];
+
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:%s@%s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK%s1\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: \"Desk\" <sip:201@" DOMAIN ">;tag=ctag\r\n"
+	    "To: <sip:%s@%s>\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Contact: <sip:201@127.0.0.1:5061>\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    dialled, host, callid, dialled, host, callid, strlen(sdp), sdp);
+	feed(buf, 5061);
+}
+
+/* A UDP socket on 127.0.0.1 standing in for the phone's RTP port. */
+static int
+rtp_sink(int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/* PCMU RTP packets waiting on the sink. */
+static int
+rtp_sink_count(int fd)
+{
+	unsigned char	 pkt[512];
+	ssize_t		 n;
+	int		 count = 0;
+
+	while ((n = recv(fd, pkt, sizeof(pkt), 0)) > 0)
+		if (n == 12 + 160 && (pkt[0] & 0xc0) == 0x80 &&
+		    (pkt[1] & 0x7f) == 0)
+			count++;
+	return (count);
+}
+
+START_TEST(test_call_feature_dnd_on_answered_tone_then_bye)
+{
+	struct sip_msg	*ok, *bye;
+	const char	*body, *ourtag;
+	char		 sdp[256];
+	size_t		 len;
+	int		 fd, port;
+
+	fd = rtp_sink(&port);
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=audio %d RTP/AVP 0 8\r\n", port);
+	ck_assert_int_eq(settings_get("201")->dnd, 0);
+	phone_invite_to("f1", "*08", DOMAIN, sdp);
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_ptr_nonnull(ok);
+	ck_assert_int_eq(settings_get("201")->dnd, 1);
+	body = sip_msg_body(ok, &len);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_str_eq(sip_msg_content_type(ok), "application/sdp");
+	ck_assert_ptr_nonnull(memmem(body, len, "m=audio ", 8));
+	ck_assert_ptr_nonnull(memmem(body, len, "RTP/AVP 0", 9));
+	ck_assert_ptr_nonnull(sip_msg_header(ok, "Contact"));
+	ourtag = sip_msg_to_tag(ok);
+	ck_assert_ptr_nonnull(ourtag);
+	/* No tone and no BYE before the ACK. */
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 0);
+	phone_in_dialog("ACK", "f1", ourtag, 1, "fack1");
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 0);
+	run_for(1400);
+	ck_assert_int_ge(rtp_sink_count(fd), 40);
+	close(fd);
+	bye = cap_find("BYE", 0, 5061);
+	ck_assert_ptr_nonnull(bye);
+	/* RFC 3261 12.2.1.1: a request of ours in the phone's dialog. */
+	ck_assert_str_eq(sip_msg_callid(bye), "f1");
+	ck_assert_str_eq(sip_msg_from_tag(bye), ourtag);
+	ck_assert_str_eq(sip_msg_to_tag(bye), "ctag");
+	ck_assert_str_eq(sip_msg_ruri(bye), "sip:201@127.0.0.1:5061");
+	ck_assert_uint_eq(call_count(), 0);
+	cdr_read();
+	ck_assert_int_eq(last_cause, 200);
+	ck_assert_str_eq(last_reason, "feature-done");
+}
+END_TEST
+
+START_TEST(test_call_feature_bye_from_phone_first)
+{
+	struct sip_msg	*ok;
+
+	phone_invite("f2", "*08");
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_ptr_nonnull(ok);
+	phone_in_dialog("ACK", "f2", sip_msg_to_tag(ok), 1, "fack2");
+	phone_in_dialog("BYE", "f2", sip_msg_to_tag(ok), 2, "fbye2");
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 2);
+	ck_assert_uint_eq(call_count(), 0);
+	run_for(1200);
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 0);
+}
+END_TEST
+
+START_TEST(test_call_feature_wrong_login_code)
+{
+	phone_invite("f3", "*35*202*0000%23");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Login Code Incorrect");
+	ck_assert_ptr_null(cap_find(NULL, 200, 5061));
+	ck_assert_str_eq(hotdesk_user_ext("202"), "202");
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+START_TEST(test_call_feature_nouser_may_log_in)
+{
+	test_authed = &exts[2];		/* 299: NoUser */
+	phone_invite("f4", "*08");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    "No User Logged In");
+	phone_invite("f5", "*35*203*3333%23");
+	ck_assert_ptr_nonnull(cap_find(NULL, 200, 5061));
+	ck_assert_str_eq(hotdesk_ext_user("299"), "203");
+}
+END_TEST
+
+START_TEST(test_call_dnd_caller_gets_busy)
+{
+	ck_assert_int_eq(settings_set("202", SET_DND, 1), 0);
+	bind_add("202", 5070);
+	phone_invite("d1", "202");
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5070));
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+/* 203 logged in at 299, whose phone is at 5073. */
+static void
+carol_at_299(void)
+{
+	const char	*cause;
+
+	ck_assert_int_eq(hotdesk_login("203", "299", HDR_ADMIN, &cause), 0);
+	bind_add("299", 5073);
+}
+
+START_TEST(test_call_forward_unconditional_rings_target)
+{
+	struct sip_msg	*inv;
+	const char	*div;
+	char		*from;
+
+	users[1].forward.number = "203";
+	users[1].forward.unconditional = 1;
+	carol_at_299();
+	bind_add("202", 5070);
+	phone_invite("fu1", "202");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5070));
+	inv = cap_find("INVITE", 0, 5073);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_to_user(inv), "203");
+	/* The callee sees the original caller, and who diverted it. */
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Alice Smith\" <sip:201@"));
+	free(from);
+	div = sip_msg_header(inv, "Diversion");
+	ck_assert_ptr_nonnull(div);
+	ck_assert_ptr_nonnull(strstr(div, "<sip:202@" DOMAIN ">"));
+	ck_assert_ptr_nonnull(strstr(div, "reason=unconditional"));
+	callee_answer(inv, 486, "ctag3", NULL, 5073);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+	cdr_read();
+	ck_assert_str_eq(last_callee_user, "203");
+}
+END_TEST
+
+START_TEST(test_call_forward_unconditional_to_trunk)
+{
+	struct sip_msg	*inv;
+
+	users[1].forward.number = "9012345";
+	users[1].forward.unconditional = 1;
+	phone_invite("fu2", "202");
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:012345@127.0.0.1:5090");
+	ck_assert_str_eq(sip_msg_from_user(inv), "201");
+	ck_assert_ptr_nonnull(sip_msg_header(inv, "Diversion"));
+}
+END_TEST
+
+START_TEST(test_call_forward_follows_forwarders_call_bar)
+{
+	users[1].forward.number = "9012345";
+	users[1].forward.unconditional = 1;
+	users[1].user_rights = "Night";		/* outgoing call bar */
+	phone_invite("fu3", "202");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5090));
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Outgoing Calls Barred");
+}
+END_TEST
+
+START_TEST(test_call_forward_on_busy)
+{
+	struct sip_msg	*inv;
+
+	users[1].forward.number = "203";
+	users[1].forward.on_busy = 1;
+	carol_at_299();
+	bind_add("202", 5070);
+	phone_invite("fb1", "202");
+	callee_answer(cap_find("INVITE", 0, 5070), 486, "bt", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 0);
+	inv = cap_find("INVITE", 0, 5073);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_ptr_nonnull(strstr(sip_msg_header(inv, "Diversion"),
+	    "reason=user-busy"));
+	callee_answer(inv, 200, "ct", SDP_B, 5073);
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_dnd_forwards_on_busy)
+{
+	users[1].forward.number = "203";
+	users[1].forward.on_busy = 1;
+	users[1].dnd = 1;
+	carol_at_299();
+	bind_add("202", 5070);
+	phone_invite("fb2", "202");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5070));
+	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5073));
+}
+END_TEST
+
+START_TEST(test_call_forward_on_no_answer)
+{
+	struct sip_msg	*inv;
+
+	users[1].forward.number = "203";
+	users[1].forward.on_no_answer = 1;
+	users[1].forward.no_answer_time = 1;
+	carol_at_299();
+	bind_add("202", 5070);
+	phone_invite("fn1", "202");
+	callee_answer(cap_find("INVITE", 0, 5070), 180, "bt", NULL, 5070);
+	ck_assert_int_eq(cap_count(NULL, 180, 5061), 1);
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5073));
+	run_for(1300);
+	ck_assert_int_eq(cap_count("CANCEL", 0, 5070), 1);
+	inv = cap_find("INVITE", 0, 5073);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_ptr_nonnull(strstr(sip_msg_header(inv, "Diversion"),
+	    "reason=no-answer"));
+	/* The caller heard ringing throughout: no final yet. */
+	ck_assert_int_eq(cap_count(NULL, 480, 5061), 0);
+	ck_assert_int_eq(cap_count(NULL, 487, 5061), 0);
+	ck_assert_uint_eq(call_count(), 1);
+	callee_answer(inv, 200, "ct", SDP_B, 5073);
+	ck_assert_int_eq(cap_count(NULL, 200, 5061), 1);
+}
+END_TEST
+
+START_TEST(test_call_forward_loop_stopped)
+{
+	struct sip_msg	*inv;
+	char		 buf[1024];
+
+	/* 201 -> 202 -> 201: the DDI call ends up ringing 202. */
+	users[0].forward.number = "202";
+	users[0].forward.unconditional = 1;
+	users[1].forward.number = "201";
+	users[1].forward.unconditional = 1;
+	bind_add("201", 5072);
+	bind_add("202", 5070);
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:442071230201@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKloop1\r\n"
+	    "From: <sip:447700900999@carrier>;tag=car\r\n"
+	    "To: <sip:442071230201@carrier>\r\n"
+	    "Call-ID: loop1\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:carrier@127.0.0.1:5090>\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(buf, 5090);
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5072));
+	ck_assert_int_eq(cap_count("INVITE", 0, 5070), 1);
+	inv = cap_find("INVITE", 0, 5070);
+	ck_assert_str_eq(sip_msg_from_user(inv), "447700900999");
+	ck_assert_ptr_nonnull(strstr(sip_msg_header(inv, "Diversion"),
+	    "<sip:201@"));
+	ck_assert_uint_eq(call_count(), 1);
+}
+END_TEST
+
+START_TEST(test_call_forward_busy_loop_gives_busy)
+{
+	/* 202 busy -> 201 busy -> 202: the caller gets busy. */
+	users[0].forward.number = "202";
+	users[0].forward.on_busy = 1;
+	users[1].forward.number = "201";
+	users[1].forward.on_busy = 1;
+	users[0].dnd = 1;
+	users[1].dnd = 1;
+	test_authed = &exts[2];
+	carol_at_299();
+	phone_invite("loop2", "202");
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+	ck_assert_int_eq(cap_count("INVITE", 0, 0), 0);
+}
+END_TEST
+
+START_TEST(test_call_emergency_nouser_carries_location)
+{
+	struct sip_msg	*inv;
+
+	exts[2].location = "London HQ, floor 2\r\nX-Evil: 1";
+	test_authed = &exts[2];		/* 299: NoUser */
+	phone_invite("em1", "999");
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:999@127.0.0.1:5090");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Location"),
+	    "London HQ, floor 2X-Evil: 1");
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Evil"));
+	/* An ordinary trunk call carries no location. */
+	exts[0].location = "desk 14";
+	test_authed = &exts[0];
+	phone_invite("em2", "9012345");
+	ck_assert_ptr_null(sip_msg_header(cap_find("INVITE", 0, 5090),
+	    "X-Roam-Location"));
+}
+END_TEST
+
+START_TEST(test_call_emergency_not_shadowed_by_rights_bar)
+{
+	static struct shortcode	 rc[1];
+
+	rc[0] = (struct shortcode){ .code = "9N", .feature = SC_BARRED };
+	rights[0].short_codes.v = rc;
+	rights[0].short_codes.n = 1;
+	users[0].user_rights = "Night";
+	phone_invite("em3", "999");
+	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5090));
+	phone_invite("em4", "9012345");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Barred");
+	rights[0].short_codes.n = 0;
+}
+END_TEST
+
+START_TEST(test_call_other_domain_not_found)
+{
+	bind_add("202", 5070);
+	phone_invite_to("od1", "202", "paris.example.net", SDP_A);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5061)),
+	    "Not Found");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5070));
+	/* The server's IP is as good as the domain. */
+	phone_invite_to("od2", "202", "127.0.0.1", SDP_A);
+	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5070));
+	phone_invite_to("od3", "202", "LONDON.example.net", SDP_A);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5070), 2);
+	phone_invite_to("od4", "202", "10.9.9.9", SDP_A);
+	ck_assert_int_eq(cap_count(NULL, 404, 5061), 2);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 call_suite(void)
@@ -1014,6 +1428,22 @@ call_suite(void)
 	tcase_add_test(tc, test_call_outgoing_bar_blocks_trunk_not_emergency);
 	tcase_add_test(tc, test_call_max_forwards_zero_483);
 	tcase_add_test(tc, test_call_late_2xx_after_cancel_is_hung_up);
+	tcase_add_test(tc, test_call_feature_dnd_on_answered_tone_then_bye);
+	tcase_add_test(tc, test_call_feature_bye_from_phone_first);
+	tcase_add_test(tc, test_call_feature_wrong_login_code);
+	tcase_add_test(tc, test_call_feature_nouser_may_log_in);
+	tcase_add_test(tc, test_call_dnd_caller_gets_busy);
+	tcase_add_test(tc, test_call_forward_unconditional_rings_target);
+	tcase_add_test(tc, test_call_forward_unconditional_to_trunk);
+	tcase_add_test(tc, test_call_forward_follows_forwarders_call_bar);
+	tcase_add_test(tc, test_call_forward_on_busy);
+	tcase_add_test(tc, test_call_dnd_forwards_on_busy);
+	tcase_add_test(tc, test_call_forward_on_no_answer);
+	tcase_add_test(tc, test_call_forward_loop_stopped);
+	tcase_add_test(tc, test_call_forward_busy_loop_gives_busy);
+	tcase_add_test(tc, test_call_emergency_nouser_carries_location);
+	tcase_add_test(tc, test_call_emergency_not_shadowed_by_rights_bar);
+	tcase_add_test(tc, test_call_other_domain_not_found);
 	suite_add_tcase(s, tc);
 	return (s);
 }
