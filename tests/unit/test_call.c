@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -1128,6 +1129,30 @@ START_TEST(test_call_feature_bye_from_phone_first)
 }
 END_TEST
 
+START_TEST(test_call_feature_no_ack_ends)
+{
+	static const struct sip_tx_core core = {
+		.request = call_request,
+		.ack = call_ack,
+		.cancelled = call_cancelled,
+		.ack_timeout = call_ack_timeout,
+		.stray_response = call_stray_response,
+		.send = cap_send,
+	};
+	struct sip_tx_timers	 t = { 5, 20, 20, 20 };
+
+	sip_tx_init(env->base, &core, &t);	/* 64*T1 = 320 ms */
+	phone_invite("f6", "*08");
+	ck_assert_ptr_nonnull(cap_find(NULL, 200, 5061));
+	ck_assert_uint_eq(call_count(), 1);
+	run_for(600);
+	ck_assert_uint_eq(call_count(), 0);
+	ck_assert_int_eq(cap_count("BYE", 0, 5061), 0);
+	cdr_read();
+	ck_assert_str_eq(last_reason, "no-ack");
+}
+END_TEST
+
 START_TEST(test_call_feature_wrong_login_code)
 {
 	phone_invite("f3", "*35*202*0000%23");
@@ -1290,6 +1315,23 @@ START_TEST(test_call_forward_on_no_answer)
 }
 END_TEST
 
+/* How many header lines of a message start with name (e.g. "Via:"). */
+static int
+count_headers(const struct sip_msg *m, const char *name)
+{
+	char	*text, *p;
+	size_t	 len;
+	int	 n = 0;
+
+	text = sip_msg_serialize(m, &len);
+	ck_assert_ptr_nonnull(text);
+	for (p = text; (p = strstr(p, "\r\n")) != NULL; p += 2)
+		if (strncasecmp(p + 2, name, strlen(name)) == 0)
+			n++;
+	free(text);
+	return (n);
+}
+
 START_TEST(test_call_forward_loop_stopped)
 {
 	struct sip_msg	*inv;
@@ -1317,6 +1359,8 @@ START_TEST(test_call_forward_loop_stopped)
 	ck_assert_str_eq(sip_msg_from_user(inv), "447700900999");
 	ck_assert_ptr_nonnull(strstr(sip_msg_header(inv, "Diversion"),
 	    "<sip:201@"));
+	/* Stopped at the first repeat, not by the hop limit. */
+	ck_assert_int_eq(count_headers(inv, "Diversion:"), 1);
 	ck_assert_uint_eq(call_count(), 1);
 }
 END_TEST
@@ -1431,6 +1475,7 @@ call_suite(void)
 	tcase_add_test(tc, test_call_feature_dnd_on_answered_tone_then_bye);
 	tcase_add_test(tc, test_call_feature_bye_from_phone_first);
 	tcase_add_test(tc, test_call_feature_wrong_login_code);
+	tcase_add_test(tc, test_call_feature_no_ack_ends);
 	tcase_add_test(tc, test_call_feature_nouser_may_log_in);
 	tcase_add_test(tc, test_call_dnd_caller_gets_busy);
 	tcase_add_test(tc, test_call_forward_unconditional_rings_target);
