@@ -59,5 +59,10 @@ enum sip_answer	 hotdesk_login_digits(const char *ext, const char *digits,
 /* Consecutive failures and lock end, for roamctl. */
 int		 hotdesk_lock_state(const char *user, time_t *locked_until);
 const char	*hotdesk_reason_name(enum hotdesk_reason);
+/* fn(user, ext or NULL, why) after every login and logout. */
+void		 hotdesk_set_observer(void (*)(const char *, const char *,
+		    enum hotdesk_reason));
+/* Drop a user's state without fallbacks (a visitor's record left). */
+void		 hotdesk_forget(const char *user);
 
 #endif

@@ -34,5 +34,10 @@ int	settings_set(const char *user, enum settings_field, int on);
 int	settings_set_fwd_number(const char *user, const char *number);
 /* Every forward off (the number stays). */
 int	settings_cancel_forwarding(const char *user);
+/* Called after every handset change (remote hot desking sends it home). */
+void	settings_set_observer(void (*)(const char *,
+	    const struct user_settings *));
+/* Drop the computed settings of a user (a visitor's record changed). */
+void	settings_forget(const char *user);
 
 #endif

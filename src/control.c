@@ -40,6 +40,7 @@
 #include "roamd.h"
 #include "settings.h"
 #include "sip_transport.h"
+#include "users.h"
 #include "xmalloc.h"
 
 /* One request line, without its newline. */
@@ -591,7 +592,7 @@ control_user(char **argv, int json, struct evbuffer *b, char **err)
 	const struct user	*u;
 	struct json		 j;
 
-	if ((u = config_user(env->conf, argv[1])) == NULL)
+	if ((u = user_find(argv[1])) == NULL)
 		return (control_error(err, "no such user %s", argv[1]));
 	if (json) {
 		json_init(&j);
@@ -956,7 +957,7 @@ control_login(char **argv, int json, struct evbuffer *b, char **err)
 {
 	const char	*cause;
 
-	if (config_user(env->conf, argv[1]) == NULL)
+	if (user_find(argv[1]) == NULL)
 		return (control_error(err, "no such user %s", argv[1]));
 	if (config_extension(env->conf, argv[2]) == NULL)
 		return (control_error(err, "no such extension %s", argv[2]));
@@ -971,7 +972,7 @@ control_logout(char **argv, int json, struct evbuffer *b, char **err)
 {
 	const char	*cause;
 
-	if (config_user(env->conf, argv[1]) == NULL)
+	if (user_find(argv[1]) == NULL)
 		return (control_error(err, "no such user %s", argv[1]));
 	if (hotdesk_logout(argv[1], HDR_ADMIN, &cause) == -1)
 		return (control_error(err, "user %s: %s", argv[1], cause));

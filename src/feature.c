@@ -13,6 +13,7 @@
 #include "rights.h"
 #include "roamd.h"
 #include "settings.h"
+#include "users.h"
 #include "xmalloc.h"
 
 /* Is the match one of ours rather than a call to route? */
@@ -42,7 +43,7 @@ feature_is_local(const struct dp_match *m)
 static const struct user_rights *
 feature_rights(const char *number, time_t now)
 {
-	struct user	*u = config_user(env->conf, number);
+	struct user	*u = user_find(number);
 
 	if (u == NULL)
 		return (NULL);
@@ -78,7 +79,7 @@ feature_login(const struct feature_ctx *c)
 	    (size_t)(star - digits) < sizeof(number)) {
 		memcpy(number, digits, star - digits);
 		number[star - digits] = '\0';
-		if (config_user(env->conf, number) != NULL &&
+		if (user_find(number) != NULL &&
 		    feature_blocked(number, c->now)) {
 			log_warnx("login refused user=%s ext=%s call=%s "
 			    "reason=block_forwarding", number, c->ext,

@@ -16,6 +16,7 @@
 #include "hotdesk.h"
 #include "log.h"
 #include "roamd.h"
+#include "users.h"
 #include "xmalloc.h"
 
 /* A user's hot-desk state; only users of this site's config. */
@@ -30,6 +31,8 @@ struct hd_user {
 
 static struct hmap	*hd_users;	/* user number -> struct hd_user */
 static struct hmap	*hd_exts;	/* ext number -> struct hd_user */
+static void		(*hd_observer)(const char *, const char *,
+			    enum hotdesk_reason);
 
 static const char *hd_reason_names[HDR_MAX] = {
 	"startup", "user", "admin", "replaced", "moved", "fallback", "reload"
@@ -61,7 +64,7 @@ hd_user_get(const char *number)
 
 	if ((hu = hmap_get(hd_users, number)) != NULL)
 		return (hu);
-	if (config_user(env->conf, number) == NULL)
+	if (user_find(number) == NULL)
 		return (NULL);
 	hu = xcalloc(1, sizeof(*hu));
 	hu->number = xstrdup(number);
@@ -69,12 +72,18 @@ hd_user_get(const char *number)
 	return (hu);
 }
 
-/* Persist where hu is. */
+/*
+ * Persist where hu is.  Visitors are not stored: a restarted host does
+ * not restore its remote hot deskers (F2); their home knows where they
+ * are.
+ */
 static void
 hd_save(const struct hd_user *hu)
 {
 	struct db_login	 dl = { hu->number, hu->ext, hu->since };
 
+	if (user_is_visitor(hu->number))
+		return;
 	if (db_login_put(&dl) == -1)
 		log_warnx("login state not stored user=%s", hu->number);
 }
@@ -89,6 +98,8 @@ hd_bind(struct hd_user *hu, const char *ext, enum hotdesk_reason why)
 	hd_save(hu);
 	log_info("login ok user=%s ext=%s reason=%s", hu->number, ext,
 	    hotdesk_reason_name(why));
+	if (hd_observer != NULL)
+		hd_observer(hu->number, ext, why);
 }
 
 /* Unbind hu from its extension. */
@@ -102,6 +113,8 @@ hd_unbind(struct hd_user *hu, enum hotdesk_reason why)
 	hu->ext = NULL;
 	hu->since = 0;
 	hd_save(hu);
+	if (hd_observer != NULL)
+		hd_observer(hu->number, NULL, why);
 }
 
 /* H3/H5: may this user be logged in automatically at ext? */
@@ -111,7 +124,7 @@ hd_auto_ok(const char *number, const char *ext)
 	struct user	*u;
 	struct hd_user	*hu;
 
-	if (number == NULL || (u = config_user(env->conf, number)) == NULL)
+	if (number == NULL || (u = user_find(number)) == NULL)
 		return (0);
 	if (u->force_login)
 		return (0);
@@ -241,7 +254,7 @@ hd_code_ok(const struct user *u, const char *code)
 enum sip_answer
 hotdesk_check_code(const char *user, const char *code, time_t now)
 {
-	struct user	*u = config_user(env->conf, user);
+	struct user	*u = user_find(user);
 	struct hd_user	*hu = hd_user_get(user);
 
 	if (u == NULL || hu == NULL || u->login_code == NULL)
@@ -301,7 +314,7 @@ hotdesk_login_digits(const char *extnum, const char *digits, time_t now,
 		xstrlcpy(number, ext->base_user, sizeof(number));
 		code = digits;
 	}
-	if ((u = config_user(env->conf, number)) == NULL) {
+	if ((u = user_find(number)) == NULL) {
 		log_warnx("login failed user=%s ext=%s reason=unknown-user",
 		    number, extnum);
 		return (ANS_NUMBER_UNOBTAINABLE);
@@ -365,7 +378,7 @@ hd_startup_logins(void)
 	for (i = 0; i < env->conf->nextensions; i++) {
 		ext = &env->conf->extensions[i];
 		if (ext->base_user == NULL ||
-		    (u = config_user(env->conf, ext->base_user)) == NULL ||
+		    (u = user_find(ext->base_user)) == NULL ||
 		    (hu = hd_user_get(u->number)) == NULL || hu->known)
 			continue;
 		if (u->force_login) {
@@ -404,7 +417,7 @@ hd_reload_one(const char *key, void *val, void *arg)
 {
 	struct hd_user	*hu = val;
 
-	if (config_user(env->conf, hu->number) == NULL) {
+	if (user_find(hu->number) == NULL) {
 		if (hu->ext != NULL)
 			hmap_del(hd_exts, hu->ext);
 		db_login_del(hu->number);
@@ -422,6 +435,28 @@ hotdesk_reload(void)
 {
 	hmap_foreach(hd_users, hd_reload_one, NULL);
 	hd_startup_logins();
+}
+
+/* Who hears of every login and logout (the network directory). */
+void
+hotdesk_set_observer(void (*fn)(const char *, const char *,
+    enum hotdesk_reason))
+{
+	hd_observer = fn;
+}
+
+/* Forget a user entirely (a visitor leaving); no fallbacks. */
+void
+hotdesk_forget(const char *user)
+{
+	struct hd_user	*hu;
+
+	if (hd_users == NULL || (hu = hmap_get(hd_users, user)) == NULL)
+		return;
+	if (hu->ext != NULL)
+		hmap_del(hd_exts, hu->ext);
+	hmap_del(hd_users, user);
+	hd_user_free(hu);
 }
 
 /* Extension the user is logged in at, or NULL. */

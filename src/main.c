@@ -29,6 +29,7 @@
 #include "sip_status.h"
 #include "sip_transport.h"
 #include "sip_tx.h"
+#include "users.h"
 #include "xmalloc.h"
 
 #define ROAMD_ALLOW	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO"
@@ -273,6 +274,7 @@ roamd_stop(void)
 	call_shutdown();
 	settings_shutdown();
 	hotdesk_shutdown();
+	users_shutdown();
 	registrar_shutdown();
 	sip_transport_shutdown();
 	sip_tx_shutdown();

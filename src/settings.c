@@ -13,6 +13,7 @@
 #include "log.h"
 #include "roamd.h"
 #include "settings.h"
+#include "users.h"
 #include "xmalloc.h"
 
 /* A user's settings plus what the handset changed. */
@@ -24,6 +25,8 @@ struct set_user {
 };
 
 static struct hmap	*set_users;
+static void		(*set_observer)(const char *,
+			    const struct user_settings *);
 
 /* Free one. */
 static void
@@ -91,10 +94,18 @@ set_merge(struct set_user *su, const struct user *u)
 	su->cur.no_answer_time = u->forward.no_answer_time;
 }
 
-/* Persist su's row. */
+/*
+ * Persist su's row, and tell the observer.  A visitor's settings belong
+ * to their home (R7): the observer sends them there; nothing is stored
+ * here.
+ */
 static void
 set_save(struct set_user *su)
 {
+	if (set_observer != NULL)
+		set_observer(su->number, &su->cur);
+	if (user_is_visitor(su->number))
+		return;
 	su->row.user = su->number;
 	su->row.fwd_number = su->row_fwd;
 	su->row.cfg_fwd_number = su->row_cfg_fwd;
@@ -111,7 +122,7 @@ set_get(const char *number)
 
 	if ((su = hmap_get(set_users, number)) != NULL)
 		return (su);
-	if ((u = config_user(env->conf, number)) == NULL)
+	if ((u = user_find(number)) == NULL)
 		return (NULL);
 	su = xcalloc(1, sizeof(*su));
 	su->number = xstrdup(number);
@@ -127,7 +138,7 @@ set_restore(const struct db_settings *r, void *arg)
 	struct set_user	*su;
 	struct user	*u;
 
-	if ((u = config_user(env->conf, r->user)) == NULL ||
+	if ((u = user_find(r->user)) == NULL ||
 	    (su = set_get(r->user)) == NULL)
 		return;
 	su->row = *r;
@@ -135,6 +146,23 @@ set_restore(const struct db_settings *r, void *arg)
 	su->row_cfg_fwd = r->cfg_fwd_number != NULL ?
 	    xstrdup(r->cfg_fwd_number) : NULL;
 	set_merge(su, u);
+}
+
+/* Who hears of every handset change (remote hot desking, R7). */
+void
+settings_set_observer(void (*fn)(const char *, const struct user_settings *))
+{
+	set_observer = fn;
+}
+
+/* A visitor's record arrived or left: forget what we had computed. */
+void
+settings_forget(const char *user)
+{
+	struct set_user	*su;
+
+	if (set_users != NULL && (su = hmap_del(set_users, user)) != NULL)
+		set_user_free(su);
 }
 
 /* Start: YAML values, then the stored handset changes. */
@@ -160,8 +188,9 @@ set_reload_one(const char *key, void *val, void *arg)
 	struct set_user	*su = val;
 	struct user	*u;
 
-	if ((u = config_user(env->conf, su->number)) == NULL) {
-		db_settings_del(su->number);
+	if ((u = user_find(su->number)) == NULL) {
+		if (!user_is_visitor(su->number))
+			db_settings_del(su->number);
 		hmap_del(set_users, key);
 		set_user_free(su);
 		return;
@@ -195,7 +224,7 @@ settings_set(const char *user, enum settings_field f, int on)
 	struct user	*u;
 
 	if ((su = set_get(user)) == NULL ||
-	    (u = config_user(env->conf, user)) == NULL)
+	    (u = user_find(user)) == NULL)
 		return (-1);
 	on = on != 0;
 	switch (f) {
@@ -232,7 +261,7 @@ settings_set_fwd_number(const char *user, const char *number)
 	struct user	*u;
 
 	if ((su = set_get(user)) == NULL ||
-	    (u = config_user(env->conf, user)) == NULL)
+	    (u = user_find(user)) == NULL)
 		return (-1);
 	set_str(&su->cur.fwd_number, number);
 	set_str(&su->row_fwd, number);
