@@ -149,8 +149,8 @@ call_noanswer_fire(evutil_socket_t fd, short ev, void *arg)
 
 /*
  * The forwarding settings of a user, or NULL when they have no forward
- * number or their effective rights block forwarding (IP Office's "block
- * forwarding": set forwards are not followed either).
+ * number or their effective rights block forwarding (as on commercial
+ * PBXs, block_forwarding also stops forwards set in the YAML).
  */
 static const struct user_settings *
 call_fwd_settings(const char *number)
