@@ -36,6 +36,7 @@
 
 #include "log.h"
 #include "sip_msg.h"
+#include "sip_scan.h"
 #include "xmalloc.h"
 
 struct sip_msg {
@@ -43,17 +44,6 @@ struct sip_msg {
 	char		**pool;		/* interned strings, freed with us */
 	size_t		  npool;
 	size_t		  poolsz;
-};
-
-/* What the pre-scan learnt about the bytes. */
-struct msg_scan {
-	size_t	start;		/* first byte of the start line */
-	size_t	hdrs;		/* first byte of the first header line */
-	size_t	body;		/* first byte of the body */
-	size_t	bodylen;	/* body bytes osip may see */
-	int	startok;	/* the start line is a request or status line */
-	int	request;
-	int	ack;
 };
 
 /* The header types osip parses into structures of its own. */
@@ -240,456 +230,20 @@ sip_msg_free(struct sip_msg *msg)
 }
 
 /*
- * Pre-scan.
+ * Pre-scan (src/sip_scan.c).
  */
-
-/* Find the line at buf[off]: its length without the line end, and next. */
-static int
-msg_line(const char *buf, size_t len, size_t off, size_t *linelen,
-    size_t *next)
-{
-	const char	*lf;
-	size_t		 end;
-
-	if (off >= len)
-		return -1;
-	lf = memchr(buf + off, '\n', len - off);
-	if (lf == NULL)
-		return -1;
-	end = (size_t)(lf - buf);
-	*next = end + 1;
-	if (end > off && buf[end - 1] == '\r')
-		end--;
-	*linelen = end - off;
-	return 0;
-}
-
-/* Check a line for control bytes; 0 when clean. */
-static int
-msg_line_clean(const char *p, size_t n, const char **cause)
-{
-	size_t		i;
-	unsigned char	c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if (c == '\0') {
-			*cause = "NUL byte in header";
-			return -1;
-		}
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			*cause = "control character in header";
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* RFC 3261 25.1 token character. */
-static int
-msg_tokenchar(int c)
-{
-	return isalnum(c) || strchr("-.!%*_+`'~", c) != NULL;
-}
-
-/* Case-insensitive prefix test on a counted string. */
-static int
-msg_prefix(const char *p, size_t n, const char *pfx)
-{
-	size_t	l = strlen(pfx);
-
-	return n >= l && strncasecmp(p, pfx, l) == 0;
-}
-
-/* Check %XX escapes in the user part of a raw URI (RFC 3261 25.1). */
-static int
-msg_uri_escapes_ok(const char *p, size_t n)
-{
-	const char	*at, *colon;
-	size_t		 i, end;
-
-	colon = memchr(p, ':', n);
-	at = memchr(p, '@', n);
-	if (colon == NULL || at == NULL || at < colon)
-		return 1;
-	end = (size_t)(at - p);
-	for (i = (size_t)(colon - p) + 1; i < end; i++) {
-		if (p[i] != '%')
-			continue;
-		if (i + 2 >= end || !isxdigit((unsigned char)p[i + 1]) ||
-		    !isxdigit((unsigned char)p[i + 2]))
-			return 0;
-		if (p[i + 1] == '0' && p[i + 2] == '0')
-			return 0;
-	}
-	return 1;
-}
-
-/* Is p[0..n) "Method SP Request-URI SP SIP/2.0" (RFC 3261 7.1)? */
-static int
-msg_reqline(const char *p, size_t n, struct msg_scan *sc)
-{
-	size_t	i, m, u;
-
-	for (m = 0; m < n && msg_tokenchar((unsigned char)p[m]); m++)
-		;
-	if (m == 0 || m >= n || p[m] != ' ')
-		return 0;
-	for (u = m + 1; u < n && p[u] > ' ' && p[u] != 0x7f; u++)
-		;
-	if (u >= n || p[u] != ' ' || u == m + 1)
-		return 0;
-	if (n - u - 1 != 7 || strncasecmp(p + u + 1, "SIP/2.0", 7) != 0)
-		return 0;
-	i = m + 1;
-	if (!msg_prefix(p + i, u - i, "sip:") &&
-	    !msg_prefix(p + i, u - i, "sips:") &&
-	    !msg_prefix(p + i, u - i, "tel:"))
-		return 0;
-	sc->request = 1;
-	sc->ack = (m == 3 && strncmp(p, "ACK", 3) == 0);
-	return 1;
-}
-
-/* Is p[0..n) "SIP/2.0 SP 3DIGIT SP Reason-Phrase" (RFC 3261 7.2)? */
-static int
-msg_statusline(const char *p, size_t n)
-{
-	size_t	i;
-
-	if (n < 12 || strncasecmp(p, "SIP/2.0 ", 8) != 0 || p[11] != ' ')
-		return 0;
-	for (i = 8; i < 11; i++)
-		if (!isdigit((unsigned char)p[i]))
-			return 0;
-	return p[8] >= '1' && p[8] <= '6';
-}
-
-/* Classify the start line; the start line must be clean too. */
-static int
-msg_scan_start(const char *buf, size_t len, struct msg_scan *sc,
-    const char **cause)
-{
-	size_t		 n, next, lim;
-	const char	*dummy;
-
-	sc->start = 0;
-	while (sc->start < len &&
-	    (buf[sc->start] == '\r' || buf[sc->start] == '\n'))
-		sc->start++;
-	if (sc->start == len) {
-		*cause = "empty message";
-		return -1;
-	}
-	/* Look for the end of the start line within one line's length. */
-	lim = len - sc->start > SIP_MAX_LINE + 2 ?
-	    sc->start + SIP_MAX_LINE + 2 : len;
-	if (msg_line(buf, lim, sc->start, &n, &next) == -1 ||
-	    msg_line_clean(buf + sc->start, n, &dummy) == -1) {
-		*cause = "bad start line";
-		return -1;
-	}
-	if (!msg_reqline(buf + sc->start, n, sc) &&
-	    !msg_statusline(buf + sc->start, n)) {
-		*cause = "bad start line";
-		return -1;
-	}
-	sc->hdrs = next;
-	sc->startok = 1;
-	return 0;
-}
-
-/* Parse a Content-Length value: digits only, at most SIP_MAX_MSG. */
-static int
-msg_clen(const char *p, size_t n, size_t *out)
-{
-	size_t	i, v = 0;
-
-	while (n > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
-		n--;
-	}
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n > 9)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (size_t)(p[i] - '0');
-	}
-	if (v > SIP_MAX_MSG)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Split a header line into name and value; -1 when it has no name. */
-static int
-msg_hsplit(const char *p, size_t n, size_t *nlen, const char **val,
-    size_t *vlen)
-{
-	const char	*colon;
-	size_t		 i, k;
-
-	colon = memchr(p, ':', n);
-	if (colon == NULL)
-		return -1;
-	k = (size_t)(colon - p);
-	while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
-		k--;
-	if (k == 0)
-		return -1;
-	for (i = 0; i < k; i++)
-		if (!msg_tokenchar((unsigned char)p[i]))
-			return -1;
-	*nlen = k;
-	*val = colon + 1;
-	*vlen = n - (size_t)(colon - p) - 1;
-	while (*vlen > 0 && (**val == ' ' || **val == '\t')) {
-		(*val)++;
-		(*vlen)--;
-	}
-	return 0;
-}
-
-/* Does the header name p[0..n) match long or compact form? */
-static int
-msg_hname_is(const char *p, size_t n, const char *name, const char *compact)
-{
-	if (n == strlen(name) && strncasecmp(p, name, n) == 0)
-		return 1;
-	return compact != NULL && n == 1 && tolower((unsigned char)*p) ==
-	    compact[0];
-}
-
-/* State of a header-section walk. */
-struct msg_hwalk {
-	int	nclen;
-	size_t	clen;
-	int	multipart;
-	int	lastct;		/* previous header was an empty Content-Type */
-};
-
-/* Look at one header line for Content-Length and Content-Type. */
-static int
-msg_scan_header(const char *p, size_t n, struct msg_hwalk *w, int *status,
-    const char **cause)
-{
-	const char	*val;
-	size_t		 nlen, vlen, cl;
-
-	if (*p == ' ' || *p == '\t') {
-		/* A folded line (RFC 3261 7.3.1): maybe the Content-Type. */
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		if (w->lastct && msg_prefix(p, n, "multipart/"))
-			w->multipart = 1;
-		w->lastct = w->lastct && n == 0;
-		return 0;
-	}
-	w->lastct = 0;
-	if (msg_hsplit(p, n, &nlen, &val, &vlen) == -1) {
-		*status = 400;
-		*cause = "header without a name";
-		return -1;
-	}
-	if (msg_hname_is(p, nlen, "Content-Length", "l")) {
-		if (msg_clen(val, vlen, &cl) == -1 ||
-		    (w->nclen > 0 && cl != w->clen)) {
-			*status = 400;
-			*cause = "bad Content-Length";
-			return -1;
-		}
-		w->nclen++;
-		w->clen = cl;
-	} else if (msg_hname_is(p, nlen, "Content-Type", "c")) {
-		if (msg_prefix(val, vlen, "multipart/"))
-			w->multipart = 1;
-		w->lastct = (vlen == 0);
-	}
-	return 0;
-}
-
-/* Walk the header section; fills sc->body and the walk state. */
-static int
-msg_scan_headers(const char *buf, size_t len, struct msg_scan *sc,
-    struct msg_hwalk *w, int *status, const char **cause)
-{
-	size_t	off, n, next, count = 0;
-
-	*status = 400;
-	for (off = sc->hdrs;; off = next) {
-		if (msg_line(buf, len, off, &n, &next) == -1) {
-			*cause = "no end of headers";
-			return -1;
-		}
-		if (n > SIP_MAX_LINE) {
-			*cause = "header line too long";
-			return -1;
-		}
-		if (msg_line_clean(buf + off, n, cause) == -1)
-			return -1;
-		if (n == 0)
-			break;
-		if (++count > SIP_MAX_HEADERS) {
-			*cause = "too many headers";
-			return -1;
-		}
-		if (off == sc->hdrs && (buf[off] == ' ' || buf[off] == '\t')) {
-			*cause = "folded first header";
-			return -1;
-		}
-		if (msg_scan_header(buf + off, n, w, status, cause) == -1)
-			return -1;
-	}
-	sc->body = next;
-	*status = 0;
-	return 0;
-}
-
-/* The pre-scan proper, keeping what it learnt in sc. */
-static int
-msg_scan(const char *buf, size_t len, struct msg_scan *sc, int *status,
-    const char **cause)
-{
-	struct msg_hwalk	 w;
-	size_t			 avail;
-
-	memset(sc, 0, sizeof *sc);
-	memset(&w, 0, sizeof w);
-	*status = 0;
-	if (buf == NULL || msg_scan_start(buf, len, sc, cause) == -1) {
-		if (buf == NULL)
-			*cause = "empty message";
-		return -1;
-	}
-	if (len > SIP_MAX_MSG) {
-		*status = 513;
-		*cause = "message too large";
-		return -1;
-	}
-	if (sc->request && !msg_uri_escapes_ok(buf + sc->start,
-	    sc->hdrs - sc->start)) {
-		*status = 400;
-		*cause = "bad escape in Request-URI";
-		return -1;
-	}
-	if (msg_scan_headers(buf, len, sc, &w, status, cause) == -1)
-		return -1;
-	if (w.multipart) {
-		/* RFC 3261 21.4.13: we accept no multipart bodies. */
-		*status = 415;
-		*cause = "multipart body";
-		return -1;
-	}
-	avail = len - sc->body;
-	if (w.nclen > 0 && w.clen > avail) {
-		*status = 400;
-		*cause = "body shorter than Content-Length";
-		return -1;
-	}
-	/* RFC 3261 18.3: bytes after Content-Length are ignored (UDP). */
-	sc->bodylen = w.nclen > 0 ? w.clen : avail;
-	return 0;
-}
 
 int
 sip_msg_prescan(const char *buf, size_t len, int *status, const char **cause)
 {
-	struct msg_scan	sc;
+	struct sip_scan	sc;
 
-	return msg_scan(buf, len, &sc, status, cause);
+	return sip_scan(buf, len, &sc, status, cause);
 }
 
 /*
  * Parse.
  */
-
-/* Is this one of the five headers a response needs (RFC 3261 8.2.6.2)? */
-static int
-msg_hname_essential(const char *p, size_t n)
-{
-	return msg_hname_is(p, n, "Via", "v") ||
-	    msg_hname_is(p, n, "From", "f") ||
-	    msg_hname_is(p, n, "To", "t") ||
-	    msg_hname_is(p, n, "Call-ID", "i") ||
-	    msg_hname_is(p, n, "CSeq", NULL);
-}
-
-/* Should the rescue keep this (clean, unfolded) header line? */
-static int
-msg_rescue_keep(const char *p, size_t n, int essential)
-{
-	const char	*val;
-	size_t		 nlen, vlen;
-
-	if (msg_hsplit(p, n, &nlen, &val, &vlen) == -1)
-		return 0;
-	if (msg_hname_is(p, nlen, "Content-Length", "l") ||
-	    msg_hname_is(p, nlen, "Content-Type", "c"))
-		return 0;
-	return !essential || msg_hname_essential(p, nlen);
-}
-
-/* Append p[0..n) CRLF to a bounded text buffer; -1 when full. */
-static int
-msg_put(char *dst, size_t *dlen, size_t dsz, const char *p, size_t n)
-{
-	if (*dlen + n + 2 > dsz)
-		return -1;
-	memcpy(dst + *dlen, p, n);
-	memcpy(dst + *dlen + n, "\r\n", 2);
-	*dlen += n + 2;
-	return 0;
-}
-
-/*
- * Build the text for an answer-only parse: the start line and the clean
- * header lines (or only the essential five), no body.
- */
-static char *
-msg_rescue_text(const char *buf, size_t len, const struct msg_scan *sc,
-    int essential, size_t *outlen)
-{
-	static const char	 tail[] = "Content-Length: 0";
-	char			*t;
-	size_t			 tsz = SIP_MAX_MSG, tlen = 0, off, n, next;
-	size_t			 kept = 0;
-	const char		*dummy;
-	int			 keep = 0;
-
-	t = xmalloc(tsz + 1);
-	n = sc->hdrs - sc->start;
-	while (n > 0 && (buf[sc->start + n - 1] == '\r' ||
-	    buf[sc->start + n - 1] == '\n'))
-		n--;
-	msg_put(t, &tlen, tsz, buf + sc->start, n);
-	for (off = sc->hdrs; kept < SIP_MAX_HEADERS; off = next) {
-		if (msg_line(buf, len, off, &n, &next) == -1 || n == 0)
-			break;
-		if (n > SIP_MAX_LINE ||
-		    msg_line_clean(buf + off, n, &dummy) == -1) {
-			keep = 0;
-			continue;
-		}
-		if (buf[off] != ' ' && buf[off] != '\t')
-			keep = msg_rescue_keep(buf + off, n, essential);
-		if (!keep)
-			continue;
-		if (msg_put(t, &tlen, tsz - sizeof tail - 4, buf + off,
-		    n) == -1)
-			break;
-		kept++;
-	}
-	msg_put(t, &tlen, tsz, tail, sizeof tail - 1);
-	msg_put(t, &tlen, tsz, "", 0);
-	t[tlen] = '\0';
-	*outlen = tlen;
-	return t;
-}
 
 /* Does the message have what a response needs (RFC 3261 8.2.6.2)? */
 static int
@@ -727,7 +281,7 @@ msg_osip_parse(const char *p, size_t n)
 
 /* Parse only what a response needs, for answering a broken request. */
 static struct sip_msg *
-msg_rescue(const char *buf, size_t len, const struct msg_scan *sc)
+msg_rescue(const char *buf, size_t len, const struct sip_scan *sc)
 {
 	osip_message_t	*m = NULL;
 	char		*t;
@@ -737,7 +291,7 @@ msg_rescue(const char *buf, size_t len, const struct msg_scan *sc)
 	if (!sc->startok || !sc->request || sc->ack)
 		return NULL;
 	for (essential = 0; essential < 2; essential++) {
-		t = msg_rescue_text(buf, len, sc, essential, &tlen);
+		t = sip_scan_rescue_text(buf, len, sc, essential, &tlen);
 		m = msg_osip_parse(t, tlen);
 		free(t);
 		if (m != NULL && msg_answerable(m))
@@ -748,35 +302,6 @@ msg_rescue(const char *buf, size_t len, const struct msg_scan *sc)
 	return NULL;
 }
 
-/* A decimal string of at most maxdig digits, no sign; -1 when not. */
-static long long
-msg_number(const char *s, size_t maxdig)
-{
-	long long	v = 0;
-	size_t		i;
-
-	if (s == NULL || s[0] == '\0' || strlen(s) > maxdig)
-		return -1;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* A port is absent or 1-65535. */
-static int
-msg_port_ok(const char *port)
-{
-	long long	v;
-
-	if (port == NULL)
-		return 1;
-	v = msg_number(port, 5);
-	return v >= 1 && v <= 65535;
-}
-
 /* A sip(s): URI with a host and a sane port, or a tel: URI. */
 static int
 msg_ruri_ok(const osip_uri_t *u)
@@ -785,7 +310,8 @@ msg_ruri_ok(const osip_uri_t *u)
 		return 0;
 	if (strcasecmp(u->scheme, "tel") == 0)
 		return u->string != NULL && u->string[0] != '\0';
-	return u->host != NULL && u->host[0] != '\0' && msg_port_ok(u->port);
+	return u->host != NULL && u->host[0] != '\0' &&
+	    sip_scan_port_ok(u->port);
 }
 
 /* What RFC 3261 requires but osip does not check. */
@@ -798,7 +324,7 @@ msg_check(const osip_message_t *m, const char **cause)
 
 	via = osip_list_get(&m->vias, 0);
 	if (via == NULL || via->host == NULL || via->host[0] == '\0' ||
-	    via->protocol == NULL || !msg_port_ok(via->port)) {
+	    via->protocol == NULL || !sip_scan_port_ok(via->port)) {
 		*cause = "missing or bad Via";
 		return -1;
 	}
@@ -816,7 +342,7 @@ msg_check(const osip_message_t *m, const char **cause)
 		return -1;
 	}
 	/* RFC 3261 8.1.1.5: CSeq is below 2**31 (RFC 4475 3.1.2.4). */
-	v = msg_number(m->cseq->number, 10);
+	v = sip_scan_number(m->cseq->number, 10);
 	if (v < 0 || v > INT32_MAX) {
 		*cause = "bad CSeq number";
 		return -1;
@@ -824,7 +350,7 @@ msg_check(const osip_message_t *m, const char **cause)
 	/* RFC 3261 20.22: 0-255; RFC 4475 3.1.2.4 refuses 300. */
 	if (osip_message_header_get_byname(m, "max-forwards", 0, &h) >= 0 &&
 	    h != NULL) {
-		v = msg_number(h->hvalue, 10);
+		v = sip_scan_number(h->hvalue, 10);
 		if (v < 0 || v > 255) {
 			*cause = "bad Max-Forwards";
 			return -1;
@@ -847,14 +373,14 @@ int
 sip_msg_parse(const char *buf, size_t len, struct sip_msg **out, int *status,
     const char **cause)
 {
-	struct msg_scan	 sc;
+	struct sip_scan	 sc;
 	osip_message_t	*m;
 	int		 st;
 
 	*out = NULL;
 	*status = 0;
 	msg_parser_init();
-	if (msg_scan(buf, len, &sc, &st, cause) == -1) {
+	if (sip_scan(buf, len, &sc, &st, cause) == -1) {
 		if (st != 0 && (*out = msg_rescue(buf, len, &sc)) != NULL)
 			*status = st;
 		return -1;
@@ -967,7 +493,7 @@ sip_msg_cseq(const struct sip_msg *msg)
 
 	if (msg == NULL || msg->m->cseq == NULL)
 		return 0;
-	v = msg_number(msg->m->cseq->number, 10);
+	v = sip_scan_number(msg->m->cseq->number, 10);
 	return v < 0 || v > UINT32_MAX ? 0 : (uint32_t)v;
 }
 
@@ -1037,7 +563,7 @@ sip_msg_ruri_port(const struct sip_msg *msg)
 
 	if (msg == NULL || msg->m->req_uri == NULL)
 		return 0;
-	v = msg_number(msg->m->req_uri->port, 5);
+	v = sip_scan_number(msg->m->req_uri->port, 5);
 	return v < 1 || v > 65535 ? 0 : (int)v;
 }
 
@@ -1181,7 +707,7 @@ sip_msg_via_port(const struct sip_msg *msg)
 
 	if ((via = msg_top_via(msg)) == NULL)
 		return 0;
-	v = msg_number(via->port, 5);
+	v = sip_scan_number(via->port, 5);
 	return v < 1 || v > 65535 ? 0 : (int)v;
 }
 
@@ -1317,7 +843,7 @@ msg_hdesc(const char *name)
 	size_t	i, n = strlen(name);
 
 	for (i = 0; i < sizeof msg_hdescs / sizeof msg_hdescs[0]; i++) {
-		if (msg_hname_is(name, n, msg_hdescs[i].name,
+		if (sip_scan_hname_is(name, n, msg_hdescs[i].name,
 		    msg_hdescs[i].compact))
 			return &msg_hdescs[i];
 	}
@@ -1501,7 +1027,7 @@ msg_header_ok(const char *name, const char *value)
 	if (name == NULL || name[0] == '\0')
 		return 0;
 	for (i = 0; name[i] != '\0'; i++)
-		if (!msg_tokenchar((unsigned char)name[i]))
+		if (!sip_scan_tokenchar((unsigned char)name[i]))
 			return 0;
 	return value == NULL || strpbrk(value, "\r\n") == NULL;
 }
@@ -1539,44 +1065,16 @@ sip_msg_set_header(struct sip_msg *msg, const char *name, const char *value)
 	return sip_msg_add_header(msg, name, value);
 }
 
-/* A delta-seconds value (RFC 3261 25.1), clamped to INT_MAX; -1 if bad. */
-static int
-msg_delta(const char *s)
-{
-	long long	v;
-	size_t		i;
-
-	if (s == NULL)
-		return -1;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (i = 0; isdigit((unsigned char)s[i]); i++)
-		;
-	if (i == 0)
-		return -1;
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	if (s[i] != '\0')
-		return -1;
-	v = 0;
-	for (i = 0; isdigit((unsigned char)s[i]); i++) {
-		v = v * 10 + (s[i] - '0');
-		if (v > INT_MAX)
-			return INT_MAX;
-	}
-	return (int)v;
-}
-
 int
 sip_msg_expires(const struct sip_msg *msg)
 {
-	return msg_delta(sip_msg_header(msg, "Expires"));
+	return sip_scan_delta(sip_msg_header(msg, "Expires"));
 }
 
 int
 sip_msg_max_forwards(const struct sip_msg *msg)
 {
-	return msg_delta(sip_msg_header(msg, "Max-Forwards"));
+	return sip_scan_delta(sip_msg_header(msg, "Max-Forwards"));
 }
 
 /*
@@ -1618,7 +1116,7 @@ sip_msg_contact(const struct sip_msg *msg, size_t i, struct sip_contact *c)
 	c->uri = msg_intern_ofree(msg, s);
 	if (osip_contact_param_get_byname(ct, "expires", &p) == 0 &&
 	    p != NULL)
-		c->expires = msg_delta(p->gvalue);
+		c->expires = sip_scan_delta(p->gvalue);
 	return 0;
 }
 
@@ -1908,17 +1406,17 @@ sip_uri_split(const char *uri, char **user, char **host, int *port,
 		*port = 0;
 	if (transport != NULL)
 		*transport = NULL;
-	if (uri == NULL || !msg_uri_escapes_ok(uri, strlen(uri)))
+	if (uri == NULL || !sip_scan_uri_escapes_ok(uri, strlen(uri)))
 		return -1;
 	msg_parser_init();
 	if (osip_uri_init(&u) != 0)
 		return -1;
 	if (osip_uri_parse(u, uri) != 0 || u->host == NULL ||
-	    u->host[0] == '\0' || !msg_port_ok(u->port)) {
+	    u->host[0] == '\0' || !sip_scan_port_ok(u->port)) {
 		osip_uri_free(u);
 		return -1;
 	}
-	v = msg_number(u->port, 5);
+	v = sip_scan_number(u->port, 5);
 	if (port != NULL && v > 0)
 		*port = (int)v;
 	if (user != NULL && u->username != NULL)
