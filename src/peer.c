@@ -1,0 +1,1382 @@
+/*
+ * Peer links (DESIGN.md section 5): sessions between sites.
+ *
+ * Every site listens and dials every configured peer whose link is down.
+ * When both dial at once, the connection initiated by the lower site id
+ * is the one kept: the lower side refuses an inbound HELLO while its own
+ * dial to that peer is in progress, and the higher side drops its dial
+ * once the lower side's connection is up.  So both ends agree without a
+ * third message, and a restart on either side reconnects at once.
+ *
+ * Handshake, symmetric, two frames each way:
+ *	HELLO	site name, id, epoch, a fresh 32-byte nonce
+ *	AUTH	HMAC-SHA256(secret, own nonce || peer nonce || own name)
+ * Each proof binds both nonces of this connection, so a recorded AUTH is
+ * useless on another one; the sender's own name and the nonce order make
+ * a proof reflected back at its sender fail.  The secret never travels.
+ *
+ * A frame that does not decode costs the sender its link: we answer with
+ * an ERROR frame naming the cause, flush it and close.  Nothing a peer
+ * sends reaches fatal().  No frame for hold_ms closes the link; keepalives
+ * go every hold_ms / 3.  A link that is down is retried after 1 s,
+ * doubling to 30 s, with +-25% jitter so that sites restarted together do
+ * not dial in lock step.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "peer.h"
+#include "peer_frame.h"
+#include "roamd.h"
+#include "xmalloc.h"
+
+/* A link whose unsent output passes this is stuck: close it. */
+#define PEER_MAXBACKLOG		(4 * 1024 * 1024)
+/* How long a closing link may take to flush its ERROR frame. */
+#define PEER_LINGER_MS		1000
+#define PEER_NAMELEN		32
+
+enum peer_conn_state {
+	CONN_CONNECTING,	/* TCP connect in progress (outbound) */
+	CONN_HELLO,		/* our HELLO sent, waiting for theirs */
+	CONN_AUTH,		/* our AUTH sent, waiting for theirs */
+	CONN_UP,
+	CONN_CLOSING		/* flushing, then freed */
+};
+
+/* One TCP connection, from connect or accept to close. */
+struct peer_conn {
+	struct peer_net		*net;
+	struct peer		*peer;	/* dialled, or named by its HELLO */
+	struct bufferevent	*bev;
+	enum peer_conn_state	 state;
+	int			 outbound;
+	char			 addr[INET6_ADDRSTRLEN + 8];
+	uint8_t			 nonce[PEER_NONCELEN];
+	uint8_t			 their_nonce[PEER_NONCELEN];
+	char			 their_name[PEER_NAMELEN];
+	int			 their_id;
+	uint64_t		 their_epoch;
+	struct event		*hold;
+	struct event		*keepalive;
+	uint32_t		 seq;
+	TAILQ_ENTRY(peer_conn)	 entry;
+};
+
+TAILQ_HEAD(peer_conns, peer_conn);
+
+struct peer_net {
+	struct event_base	*base;
+	char			*name;
+	int			 id;
+	uint64_t		 epoch;
+	char			*secret;
+	int			 hold_ms;
+	int			 backoff_min_ms;
+	int			 backoff_max_ms;
+	struct evconnlistener	*listener;
+	struct peer		*peers;
+	struct peer_conns	 conns;
+	struct peer_conns	 dead;	/* closed, freed by the reaper */
+	struct event		*reaper;
+	struct peer_cb		 cb[PEER_MAXCB];
+	size_t			 ncb;
+	unsigned		 refused;
+	const char		*last_refused;
+	uint64_t		 rng;
+};
+
+/* The daemon's instance, and callbacks registered before it exists. */
+static struct peer_net	*peer_global;
+static struct peer_cb	 peer_early[PEER_MAXCB];
+static size_t		 peer_nearly;
+
+static void	peer_conn_read(struct bufferevent *, void *);
+static void	peer_conn_event(struct bufferevent *, short, void *);
+static void	peer_conn_close(struct peer_conn *, const char *, int);
+static void	peer_schedule(struct peer *);
+static void	peer_hold_expired(evutil_socket_t, short, void *);
+static void	peer_keepalive(evutil_socket_t, short, void *);
+
+/* xorshift64*: jitter only, seeded from RAND_bytes. */
+static uint32_t
+peer_rand(struct peer_net *net)
+{
+	net->rng ^= net->rng >> 12;
+	net->rng ^= net->rng << 25;
+	net->rng ^= net->rng >> 27;
+	return ((uint32_t)((net->rng * 0x2545F4914F6CDD1DULL) >> 32));
+}
+
+/* A timeval of ms milliseconds. */
+static struct timeval *
+peer_tv(struct timeval *tv, int ms)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
+/* "1.2.3.4:5" or "[::1]:5" of a socket address. */
+static void
+peer_addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	} else
+		snprintf(buf, len, "?");
+}
+
+/*
+ * The one place a link's bufferevent is made, so that the TLS issue can
+ * swap in bufferevent_openssl_socket_new() (CONNECTING when we dial,
+ * ACCEPTING when we accepted) without touching the session code.
+ */
+static struct bufferevent *
+peer_conn_bev(struct peer_net *net, evutil_socket_t fd, int outbound)
+{
+	return (bufferevent_socket_new(net->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE));
+}
+
+/* Frames are small and latency matters more than packet count. */
+static void
+peer_nodelay(struct bufferevent *bev)
+{
+	int	 one = 1;
+
+	setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
+}
+
+/* HMAC-SHA256(secret, a || b || name): the handshake proof. */
+static void
+peer_proof(const struct peer_net *net, const uint8_t *a, const uint8_t *b,
+    const char *name, uint8_t *out)
+{
+	uint8_t		 data[2 * PEER_NONCELEN + PEER_NAMELEN];
+	size_t		 nlen = strlen(name);
+	unsigned int	 olen = PEER_PROOFLEN;
+
+	memcpy(data, a, PEER_NONCELEN);
+	memcpy(data + PEER_NONCELEN, b, PEER_NONCELEN);
+	memcpy(data + 2 * PEER_NONCELEN, name, nlen);
+	if (HMAC(EVP_sha256(), net->secret, (int)strlen(net->secret), data,
+	    2 * PEER_NONCELEN + nlen, out, &olen) == NULL)
+		memset(out, 0, PEER_PROOFLEN);	/* never matches a proof */
+}
+
+/* Create a connection around bev; the hold timer covers the handshake. */
+static struct peer_conn *
+peer_conn_new(struct peer_net *net, struct bufferevent *bev, int outbound,
+    const struct sockaddr *sa)
+{
+	struct peer_conn	*c;
+	struct timeval		 tv;
+
+	c = xcalloc(1, sizeof(*c));
+	c->net = net;
+	c->bev = bev;
+	c->outbound = outbound;
+	c->state = outbound ? CONN_CONNECTING : CONN_HELLO;
+	peer_addr_text(sa, c->addr, sizeof(c->addr));
+	c->hold = evtimer_new(net->base, peer_hold_expired, c);
+	c->keepalive = event_new(net->base, -1, EV_PERSIST, peer_keepalive,
+	    c);
+	if (c->hold == NULL || c->keepalive == NULL)
+		fatalx("peer: event_new");
+	bufferevent_setcb(bev, peer_conn_read, NULL, peer_conn_event, c);
+	evtimer_add(c->hold, peer_tv(&tv, net->hold_ms));
+	TAILQ_INSERT_TAIL(&net->conns, c, entry);
+	return (c);
+}
+
+/* Free closed connections, outside any of their callbacks. */
+static void
+peer_reap(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer_net		*net = arg;
+	struct peer_conn	*c;
+
+	while ((c = TAILQ_FIRST(&net->dead)) != NULL) {
+		TAILQ_REMOVE(&net->dead, c, entry);
+		bufferevent_free(c->bev);
+		event_free(c->hold);
+		event_free(c->keepalive);
+		free(c);
+	}
+}
+
+/* Drop the socket now; the memory goes at the next reap. */
+static void
+peer_conn_kill(struct peer_conn *c)
+{
+	struct peer_net	*net = c->net;
+
+	c->state = CONN_CLOSING;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	evtimer_del(c->hold);
+	event_del(c->keepalive);
+	if (bufferevent_getfd(c->bev) != -1)
+		shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
+	TAILQ_REMOVE(&net->conns, c, entry);
+	TAILQ_INSERT_TAIL(&net->dead, c, entry);
+	event_active(net->reaper, EV_TIMEOUT, 0);
+}
+
+/* Write a finished frame; stamps the sequence when it is 0. */
+static int
+peer_conn_write(struct peer_conn *c, struct peer_out *o)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (c->state == CONN_CLOSING || o->len < PEER_HDRLEN)
+		return (-1);
+	if (evbuffer_get_length(out) > PEER_MAXBACKLOG) {
+		peer_conn_close(c, "backlog", 0);
+		return (-1);
+	}
+	if (peer_frame_seq(o) == 0) {
+		if (++c->seq == 0)
+			c->seq = 1;
+		peer_frame_set_seq(o, c->seq);
+	}
+	if (bufferevent_write(c->bev, o->buf, o->len) == -1)
+		return (-1);
+	if (c->peer != NULL)
+		c->peer->tx++;
+	return (0);
+}
+
+/* Send a link frame with no attributes but its type. */
+static void
+peer_conn_simple(struct peer_conn *c, uint8_t type)
+{
+	struct peer_out	 o = { 0 };
+	const char	*cause;
+
+	peer_frame_begin(&o, type, 0);
+	if (peer_frame_end(&o, &cause) == 0)
+		peer_conn_write(c, &o);
+	peer_frame_free(&o);
+}
+
+/* Send ERROR with a reason, then close once it is flushed. */
+static void
+peer_conn_error(struct peer_conn *c, const char *down, const char *reason)
+{
+	struct peer_out	 o = { 0 };
+	const char	*cause;
+
+	peer_frame_begin(&o, PT_ERROR, 0);
+	peer_frame_put_u32(&o, PA_RESULT, PR_PROTOCOL);
+	peer_frame_put_str(&o, PA_REASON, reason);
+	if (peer_frame_end(&o, &cause) == 0)
+		peer_conn_write(c, &o);
+	peer_frame_free(&o);
+	peer_conn_close(c, down, 1);
+}
+
+/* Output flushed on a closing link: now close. */
+static void
+peer_conn_drained(struct bufferevent *bev, void *arg)
+{
+	peer_conn_kill(arg);
+}
+
+/* A closing link failed or the far end closed: close now. */
+static void
+peer_conn_closing_event(struct bufferevent *bev, short what, void *arg)
+{
+	peer_conn_kill(arg);
+}
+
+/* The link is down: tell the upper layers and plan the reconnect. */
+static void
+peer_down(struct peer *p, const char *reason)
+{
+	struct peer_net	*net = p->net;
+	size_t		 i;
+
+	p->conn = NULL;
+	p->state = PEER_DOWN;
+	p->since = time(NULL);
+	p->flaps++;
+	p->down_reason = reason;
+	log_info("peer down name=%s id=%d reason=%s", p->name, p->id, reason);
+	for (i = 0; i < net->ncb; i++)
+		if (net->cb[i].on_down != NULL)
+			net->cb[i].on_down(p);
+	peer_schedule(p);
+}
+
+/*
+ * Close c.  reason is what the peer's state records if c was its link.
+ * flush: let queued output (an ERROR frame) go first, for a short while.
+ */
+static void
+peer_conn_close(struct peer_conn *c, const char *reason, int flush)
+{
+	struct peer	*p = c->peer;
+	struct timeval	 tv;
+
+	if (c->state == CONN_CLOSING)
+		return;
+	c->state = CONN_CLOSING;
+	c->peer = NULL;
+	event_del(c->keepalive);
+	if (p != NULL && p->dial == c)
+		p->dial = NULL;
+	if (p != NULL && p->conn == c)
+		peer_down(p, reason);
+	else if (p != NULL)
+		peer_schedule(p);
+	if (flush && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setcb(c->bev, NULL, peer_conn_drained,
+		    peer_conn_closing_event, c);
+		evtimer_add(c->hold, peer_tv(&tv, PEER_LINGER_MS));
+		return;
+	}
+	peer_conn_kill(c);
+}
+
+/* Back-off for the n-th attempt: min * 2^n up to max, +-25%. */
+static int
+peer_backoff(struct peer_net *net, int n)
+{
+	long	 d = net->backoff_min_ms;
+
+	while (n-- > 0 && d < net->backoff_max_ms)
+		d *= 2;
+	if (d > net->backoff_max_ms)
+		d = net->backoff_max_ms;
+	return ((int)(d * 3 / 4 + peer_rand(net) % (uint32_t)(d / 2 + 1)));
+}
+
+/* Plan the next dial to p unless it is up or being dialled. */
+static void
+peer_schedule(struct peer *p)
+{
+	struct timeval	 tv;
+
+	if (p->removed || p->state == PEER_UP || p->dial != NULL ||
+	    evtimer_pending(p->retry, NULL))
+		return;
+	evtimer_add(p->retry, peer_tv(&tv, peer_backoff(p->net,
+	    p->attempts++)));
+}
+
+/* Is an inbound handshake from p past its HELLO right now? */
+static int
+peer_inbound_pending(struct peer *p)
+{
+	struct peer_conn	*c;
+
+	TAILQ_FOREACH(c, &p->net->conns, entry)
+		if (c->peer == p && !c->outbound && c->state == CONN_AUTH)
+			return (1);
+	return (0);
+}
+
+/* Retry timer: dial p. */
+static void
+peer_dial(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer		*p = arg;
+	struct bufferevent	*bev;
+
+	if (p->state == PEER_UP || p->dial != NULL)
+		return;
+	if (peer_inbound_pending(p)) {
+		peer_schedule(p);	/* it may come up by itself */
+		return;
+	}
+	if ((bev = peer_conn_bev(p->net, -1, 1)) == NULL) {
+		peer_schedule(p);
+		return;
+	}
+	p->dial = peer_conn_new(p->net, bev, 1, (struct sockaddr *)&p->ss);
+	p->dial->peer = p;
+	log_debug("peer dial name=%s addr=%s attempt=%d", p->name,
+	    p->address, p->attempts);
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&p->ss,
+	    (int)p->sslen) == -1)
+		peer_conn_close(p->dial, "connect-failed", 0);
+}
+
+/* Send our HELLO with a fresh nonce and start reading. */
+static void
+peer_conn_hello(struct peer_conn *c)
+{
+	struct peer_net	*net = c->net;
+	struct peer_out	 o = { 0 };
+	const char	*cause;
+
+	if (RAND_bytes(c->nonce, sizeof(c->nonce)) != 1) {
+		peer_conn_close(c, "rand-failed", 0);
+		return;
+	}
+	c->state = CONN_HELLO;
+	peer_frame_begin(&o, PT_HELLO, 0);
+	peer_frame_put_str(&o, PA_SITE_NAME, net->name);
+	peer_frame_put_u32(&o, PA_SITE_ID, (uint32_t)net->id);
+	peer_frame_put_u64(&o, PA_EPOCH, net->epoch);
+	peer_frame_put_bytes(&o, PA_NONCE, c->nonce, sizeof(c->nonce));
+	if (peer_frame_end(&o, &cause) == 0)
+		peer_conn_write(c, &o);
+	peer_frame_free(&o);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Refuse a handshake: log it, tell the far end why, close. */
+static void
+peer_refuse(struct peer_conn *c, const char *name, const char *reason)
+{
+	c->net->refused++;
+	c->net->last_refused = reason;
+	log_warnx("peer refused name=%s addr=%s reason=%s", name, c->addr,
+	    reason);
+	peer_conn_error(c, reason, reason);
+}
+
+/* Which configured peer is q, other than p, up with this id? */
+static struct peer *
+peer_id_taken(struct peer_net *net, struct peer *p, int id)
+{
+	struct peer	*q;
+
+	for (q = net->peers; q != NULL; q = q->next)
+		if (q != p && q->state == PEER_UP && q->id == id)
+			return (q);
+	return (NULL);
+}
+
+/* Check their HELLO; return the peer it names, or NULL after refusing. */
+static struct peer *
+peer_hello_check(struct peer_conn *c, const char *name, uint32_t id)
+{
+	struct peer_net	*net = c->net;
+	struct peer	*p;
+
+	if (c->outbound && strcmp(name, c->peer->name) != 0) {
+		peer_refuse(c, name, "name-mismatch");
+		return (NULL);
+	}
+	p = c->outbound ? c->peer : peer_net_find(net, name);
+	if (p == NULL || strcmp(name, net->name) == 0) {
+		peer_refuse(c, name, "unknown-site");
+		return (NULL);
+	}
+	if (id < 1 || id > 99 || (int)id == net->id ||
+	    peer_id_taken(net, p, (int)id) != NULL) {
+		peer_refuse(c, name, "duplicate-id");
+		return (NULL);
+	}
+	return (p);
+}
+
+/* Their HELLO: check who they are, answer with our proof. */
+static void
+peer_on_hello(struct peer_conn *c, const struct peer_msg *m)
+{
+	struct peer_net		*net = c->net;
+	const struct peer_attr	*nonce;
+	struct peer		*p;
+	struct peer_out		 o = { 0 };
+	uint8_t			 proof[PEER_PROOFLEN];
+	const char		*cause;
+	uint32_t		 id = 0;
+
+	if (peer_msg_str(m, PA_SITE_NAME, c->their_name,
+	    sizeof(c->their_name)) == -1) {
+		peer_conn_error(c, "bad-frame", "bad site name");
+		return;
+	}
+	peer_msg_u32(m, PA_SITE_ID, &id);
+	peer_msg_u64(m, PA_EPOCH, &c->their_epoch);
+	nonce = peer_msg_get(m, PA_NONCE);
+	if ((p = peer_hello_check(c, c->their_name, id)) == NULL)
+		return;
+	/* Both dialled: the lower id's connection is the one kept. */
+	if (!c->outbound && p->dial != NULL &&
+	    p->dial->state != CONN_CONNECTING && net->id < (int)id) {
+		log_debug("peer duplicate name=%s addr=%s kept=ours", p->name,
+		    c->addr);
+		peer_conn_error(c, "duplicate", "duplicate");
+		return;
+	}
+	c->peer = p;
+	c->their_id = (int)id;
+	memcpy(c->their_nonce, nonce->val, PEER_NONCELEN);
+	peer_proof(net, c->nonce, c->their_nonce, net->name, proof);
+	peer_frame_begin(&o, PT_AUTH, 0);
+	peer_frame_put_bytes(&o, PA_PROOF, proof, sizeof(proof));
+	if (peer_frame_end(&o, &cause) == 0)
+		peer_conn_write(c, &o);
+	peer_frame_free(&o);
+	c->state = CONN_AUTH;
+}
+
+/* The site id that opened c. */
+static int
+peer_initiator(const struct peer_conn *c)
+{
+	return (c->outbound ? c->net->id : c->their_id);
+}
+
+/*
+ * A second link to the same peer came up.  The new one wins when the
+ * peer restarted (the old one is a corpse) or when it was opened by the
+ * same side as the old one (that side gave the old one up); otherwise the
+ * link opened by the lower site id wins.  Both ends reach the same answer.
+ */
+static int
+peer_keep_new(const struct peer_conn *old, const struct peer_conn *new)
+{
+	if (old->their_epoch != new->their_epoch)
+		return (1);
+	if (peer_initiator(old) == peer_initiator(new))
+		return (1);
+	return (peer_initiator(new) < peer_initiator(old));
+}
+
+/* The link is authenticated: it becomes p's link. */
+static void
+peer_established(struct peer_conn *c)
+{
+	struct peer_net	*net = c->net;
+	struct peer	*p = c->peer;
+	struct timeval	 tv;
+	int		 restarted;
+	size_t		 i;
+
+	if (p->conn != NULL && p->conn != c) {
+		if (!peer_keep_new(p->conn, c)) {
+			log_debug("peer duplicate name=%s addr=%s kept=old",
+			    p->name, c->addr);
+			peer_conn_error(c, "duplicate", "duplicate");
+			return;
+		}
+		peer_conn_close(p->conn, "replaced", 0);
+	}
+	restarted = p->epoch_known && p->epoch != c->their_epoch;
+	c->state = CONN_UP;
+	p->conn = c;
+	if (p->dial == c)
+		p->dial = NULL;
+	p->state = PEER_UP;
+	p->outbound = c->outbound;
+	p->id = c->their_id;
+	p->epoch = c->their_epoch;
+	p->epoch_known = 1;
+	p->since = time(NULL);
+	p->attempts = 0;
+	evtimer_del(p->retry);
+	if (p->dial != NULL)	/* ours lost to theirs: drop it quietly */
+		peer_conn_close(p->dial, "duplicate", 0);
+	event_add(c->keepalive, peer_tv(&tv, net->hold_ms / 3 > 0 ?
+	    net->hold_ms / 3 : 1));
+	log_info("peer up name=%s id=%d epoch=%016llx dir=%s addr=%s%s",
+	    p->name, p->id, (unsigned long long)p->epoch,
+	    c->outbound ? "out" : "in", c->addr,
+	    restarted ? " restarted=yes" : "");
+	for (i = 0; i < net->ncb && p->conn == c; i++)
+		if (net->cb[i].on_up != NULL)
+			net->cb[i].on_up(p, restarted);
+}
+
+/* Their AUTH: verify the proof of the secret. */
+static void
+peer_on_auth(struct peer_conn *c, const struct peer_msg *m)
+{
+	const struct peer_attr	*a = peer_msg_get(m, PA_PROOF);
+	uint8_t			 want[PEER_PROOFLEN];
+
+	peer_proof(c->net, c->their_nonce, c->nonce, c->their_name, want);
+	if (CRYPTO_memcmp(want, a->val, PEER_PROOFLEN) != 0) {
+		peer_refuse(c, c->their_name, "bad-secret");
+		return;
+	}
+	peer_established(c);
+}
+
+/* The far end closes with a reason. */
+static void
+peer_on_error(struct peer_conn *c, const struct peer_msg *m)
+{
+	char	 reason[256] = "-";
+
+	peer_msg_str(m, PA_REASON, reason, sizeof(reason));
+	if (strcmp(reason, "duplicate") == 0)
+		log_debug("peer closed by remote name=%s addr=%s "
+		    "reason=duplicate", c->peer != NULL ? c->peer->name : "-",
+		    c->addr);
+	else
+		log_warnx("peer closed by remote name=%s addr=%s reason=%s",
+		    c->peer != NULL ? c->peer->name : c->their_name, c->addr,
+		    reason);
+	peer_conn_close(c, "remote-error", 0);
+}
+
+/* Hand an upper-layer frame to every registered callback. */
+static void
+peer_dispatch(struct peer_conn *c, const struct peer_msg *m)
+{
+	struct peer_net	*net = c->net;
+	struct peer	*p = c->peer;
+	size_t		 i;
+
+	for (i = 0; i < net->ncb; i++)
+		if (net->cb[i].on_message != NULL)
+			net->cb[i].on_message(p, m);
+}
+
+/* One decoded frame, by connection state. */
+static void
+peer_on_frame(struct peer_conn *c, const struct peer_msg *m)
+{
+	struct timeval	 tv;
+
+	evtimer_add(c->hold, peer_tv(&tv, c->net->hold_ms));
+	if (c->peer != NULL)
+		c->peer->rx++;
+	if (m->type == PT_ERROR)
+		peer_on_error(c, m);
+	else if (c->state == CONN_HELLO && m->type == PT_HELLO)
+		peer_on_hello(c, m);
+	else if (c->state == CONN_AUTH && m->type == PT_AUTH)
+		peer_on_auth(c, m);
+	else if (c->state != CONN_UP || m->type == PT_HELLO ||
+	    m->type == PT_AUTH) {
+		log_warnx("peer bad frame name=%s addr=%s cause=unexpected %s",
+		    c->peer != NULL ? c->peer->name : "-", c->addr,
+		    peer_type_name(m->type));
+		peer_conn_error(c, "bad-frame", "unexpected frame type");
+	} else if (m->type != PT_KEEPALIVE)
+		peer_dispatch(c, m);
+}
+
+/* Decode every whole frame in the input buffer. */
+static void
+peer_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct peer_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct peer_msg		 m;
+	const char		*cause;
+	uint8_t			*p;
+	size_t			 avail, need;
+	ssize_t			 n;
+
+	while (c->state != CONN_CLOSING) {
+		if ((avail = evbuffer_get_length(in)) < PEER_HDRLEN)
+			return;
+		p = evbuffer_pullup(in, PEER_HDRLEN);
+		need = PEER_HDRLEN + peer_frame_peek_len(p);
+		if (peer_frame_peek_len(p) > PEER_MAXBODY || need > avail)
+			need = PEER_HDRLEN;	/* the header alone, checked */
+		else
+			p = evbuffer_pullup(in, need);
+		n = peer_frame_decode(p, need, &m, &cause);
+		if (n == 0)
+			return;
+		if (n == -1) {
+			log_warnx("peer bad frame name=%s addr=%s cause=%s",
+			    c->peer != NULL ? c->peer->name : "-", c->addr,
+			    cause);
+			peer_conn_error(c, "bad-frame", cause);
+			return;
+		}
+		peer_on_frame(c, &m);
+		evbuffer_drain(in, (size_t)n);
+	}
+}
+
+/* Connected, closed or failed. */
+static void
+peer_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct peer_conn	*c = arg;
+	const char		*name;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		peer_nodelay(bev);
+		peer_conn_hello(c);
+		return;
+	}
+	name = c->peer != NULL ? c->peer->name : c->their_name;
+	if (c->state == CONN_CONNECTING)
+		log_debug("peer connect failed name=%s addr=%s: %s", name,
+		    c->addr, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	else if (c->state != CONN_UP)
+		log_debug("peer handshake closed name=%s addr=%s",
+		    name[0] != '\0' ? name : "-", c->addr);
+	peer_conn_close(c, (what & BEV_EVENT_EOF) ? "closed" : "error", 0);
+}
+
+/* Nothing heard for hold_ms (or a closing link would not flush). */
+static void
+peer_hold_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer_conn	*c = arg;
+
+	if (c->state == CONN_CLOSING) {
+		peer_conn_kill(c);
+		return;
+	}
+	if (c->state != CONN_UP)
+		log_debug("peer handshake timeout addr=%s", c->addr);
+	peer_conn_close(c, c->state == CONN_UP ? "hold-timer" :
+	    "handshake-timeout", 0);
+}
+
+/* Keepalive timer of an up link. */
+static void
+peer_keepalive(evutil_socket_t fd, short ev, void *arg)
+{
+	peer_conn_simple(arg, PT_KEEPALIVE);
+}
+
+/* A peer site connects to us: say HELLO and wait for theirs. */
+static void
+peer_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct peer_net		*net = arg;
+	struct bufferevent	*bev;
+	struct peer_conn	*c;
+
+	if ((bev = peer_conn_bev(net, fd, 0)) == NULL) {
+		close(fd);
+		return;
+	}
+	peer_nodelay(bev);
+	c = peer_conn_new(net, bev, 0, sa);
+	log_debug("peer accept addr=%s", c->addr);
+	peer_conn_hello(c);
+}
+
+/* The listener failed to accept (out of descriptors): log, go on. */
+static void
+peer_accept_error(struct evconnlistener *l, void *arg)
+{
+	log_warn("peer accept");
+}
+
+/* Make the state for configured peer cfg. */
+static struct peer *
+peer_new(struct peer_net *net, const char *name, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct peer	*p;
+	char		 text[INET6_ADDRSTRLEN + 8];
+
+	p = xcalloc(1, sizeof(*p));
+	p->net = net;
+	p->name = xstrdup(name);
+	memcpy(&p->ss, sa, salen);
+	p->sslen = salen;
+	peer_addr_text(sa, text, sizeof(text));
+	p->address = xstrdup(text);
+	p->retry = evtimer_new(net->base, peer_dial, p);
+	if (p->retry == NULL)
+		fatalx("peer: evtimer_new");
+	p->down_reason = "never-up";
+	p->next = net->peers;
+	net->peers = p;
+	return (p);
+}
+
+/* Close p's links and free it (it left the config or we stop). */
+static void
+peer_free(struct peer *p, const char *reason)
+{
+	p->removed = 1;
+	evtimer_del(p->retry);
+	if (p->dial != NULL)
+		peer_conn_close(p->dial, reason, 0);
+	if (p->conn != NULL)
+		peer_conn_close(p->conn, reason, 0);
+	event_free(p->retry);
+	free(p->name);
+	free(p->address);
+	free(p);
+}
+
+/* Copy settings from conf; defaults for what it leaves at 0. */
+static void
+peer_net_settings(struct peer_net *net, const struct peer_net_conf *conf)
+{
+	free(net->secret);
+	net->secret = xstrdup(conf->secret != NULL ? conf->secret : "");
+	net->hold_ms = conf->hold_ms > 0 ? conf->hold_ms : 15000;
+	net->backoff_min_ms = conf->backoff_min_ms > 0 ?
+	    conf->backoff_min_ms : 1000;
+	net->backoff_max_ms = conf->backoff_max_ms > 0 ?
+	    conf->backoff_max_ms : 30000;
+}
+
+/* Start dialling p within a quarter of the minimum back-off (at most
+ * 250 ms), so that peers are not all dialled at one instant. */
+static void
+peer_kick(struct peer *p)
+{
+	struct timeval	 tv;
+	uint32_t	 spread = (uint32_t)p->net->backoff_min_ms / 4 + 1;
+
+	if (p->state == PEER_UP || p->dial != NULL)
+		return;
+	if (spread > 250)
+		spread = 250;
+	evtimer_add(p->retry, peer_tv(&tv, (int)(peer_rand(p->net) % spread)));
+}
+
+/* A new instance: listening, peers dialled once the loop runs. */
+struct peer_net *
+peer_net_new(struct event_base *base, const struct peer_net_conf *conf,
+    char **cause)
+{
+	struct peer_net	*net;
+	struct peer	*p;
+	size_t		 i;
+
+	net = xcalloc(1, sizeof(*net));
+	net->base = base;
+	net->name = xstrdup(conf->site_name);
+	net->id = conf->site_id;
+	net->epoch = conf->epoch;
+	TAILQ_INIT(&net->conns);
+	TAILQ_INIT(&net->dead);
+	if (RAND_bytes((unsigned char *)&net->rng, sizeof(net->rng)) != 1 ||
+	    net->rng == 0)
+		net->rng = conf->epoch | 1;
+	peer_net_settings(net, conf);
+	if ((net->reaper = evtimer_new(base, peer_reap, net)) == NULL)
+		fatalx("peer: evtimer_new");
+	net->listener = evconnlistener_new_bind(base, peer_accept, net,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    16, (const struct sockaddr *)&conf->listen->ss,
+	    (int)conf->listen->sslen);
+	if (net->listener == NULL) {
+		xasprintf(cause, "listen %s: %s", conf->listen->text != NULL ?
+		    conf->listen->text : "?", strerror(errno));
+		peer_net_free(net);
+		return (NULL);
+	}
+	evconnlistener_set_error_cb(net->listener, peer_accept_error);
+	for (i = 0; i < conf->npeers; i++) {
+		p = peer_new(net, conf->peers[i].name,
+		    (const struct sockaddr *)&conf->peers[i].address.ss,
+		    conf->peers[i].address.sslen);
+		peer_kick(p);
+	}
+	return (net);
+}
+
+/* Close everything; no callbacks run (the daemon is stopping). */
+void
+peer_net_free(struct peer_net *net)
+{
+	struct peer_conn	*c;
+	struct peer		*p;
+
+	if (net == NULL)
+		return;
+	net->ncb = 0;
+	while ((p = net->peers) != NULL) {
+		net->peers = p->next;
+		peer_free(p, "shutdown");
+	}
+	while ((c = TAILQ_FIRST(&net->conns)) != NULL)
+		peer_conn_kill(c);
+	if (net->reaper != NULL) {
+		peer_reap(-1, 0, net);
+		event_free(net->reaper);
+	}
+	if (net->listener != NULL)
+		evconnlistener_free(net->listener);
+	free(net->name);
+	if (net->secret != NULL) {
+		explicit_bzero(net->secret, strlen(net->secret));
+		free(net->secret);
+	}
+	free(net);
+}
+
+/* Is peer name in conf? */
+static const struct peer_cfg *
+peer_conf_find(const struct peer_net_conf *conf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->npeers; i++)
+		if (strcmp(conf->peers[i].name, name) == 0)
+			return (&conf->peers[i]);
+	return (NULL);
+}
+
+/* Apply a new config: secret and timers, peers added/removed/moved. */
+void
+peer_net_update(struct peer_net *net, const struct peer_net_conf *conf)
+{
+	struct peer	**pp, *p;
+	size_t		  i;
+
+	peer_net_settings(net, conf);
+	pp = &net->peers;
+	while ((p = *pp) != NULL) {
+		if (peer_conf_find(conf, p->name) != NULL) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		log_info("peer removed name=%s", p->name);
+		peer_free(p, "removed");
+	}
+	for (i = 0; i < conf->npeers; i++) {
+		if (peer_net_find(net, conf->peers[i].name) != NULL) {
+			peer_net_set_address(net, conf->peers[i].name,
+			    (const struct sockaddr *)&conf->peers[i].address.ss,
+			    conf->peers[i].address.sslen);
+			continue;
+		}
+		log_info("peer added name=%s", conf->peers[i].name);
+		peer_kick(peer_new(net, conf->peers[i].name,
+		    (const struct sockaddr *)&conf->peers[i].address.ss,
+		    conf->peers[i].address.sslen));
+	}
+}
+
+/* Add callbacks to an instance. */
+void
+peer_net_register(struct peer_net *net, const struct peer_cb *cb)
+{
+	if (net->ncb < PEER_MAXCB)
+		net->cb[net->ncb++] = *cb;
+	else
+		log_warnx("peer: too many callback tables");
+}
+
+/* The listening port. */
+int
+peer_net_port(const struct peer_net *net)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	evutil_socket_t		 fd;
+
+	fd = evconnlistener_get_fd(net->listener);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (-1);
+	if (ss.ss_family == AF_INET6)
+		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+}
+
+/* Readdress a peer; a down one is dialled afresh soon. */
+int
+peer_net_set_address(struct peer_net *net, const char *name,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct peer	*p;
+	char		 text[INET6_ADDRSTRLEN + 8];
+
+	if ((p = peer_net_find(net, name)) == NULL ||
+	    salen > sizeof(p->ss))
+		return (-1);
+	if (p->sslen == salen && memcmp(&p->ss, sa, salen) == 0)
+		return (0);
+	memcpy(&p->ss, sa, salen);
+	p->sslen = salen;
+	peer_addr_text(sa, text, sizeof(text));
+	free(p->address);
+	p->address = xstrdup(text);
+	if (p->state != PEER_UP) {
+		p->attempts = 0;
+		evtimer_del(p->retry);
+		peer_kick(p);
+	}
+	return (0);
+}
+
+/* Send on p's link. */
+int
+peer_send(struct peer *p, struct peer_out *o)
+{
+	if (p == NULL || p->state != PEER_UP || p->conn == NULL)
+		return (-1);
+	return (peer_conn_write(p->conn, o));
+}
+
+/* Send to peer name of net. */
+int
+peer_net_send(struct peer_net *net, const char *name, struct peer_out *o)
+{
+	return (peer_send(peer_net_find(net, name), o));
+}
+
+/* Send to every up peer of net; each link numbers the frame itself. */
+size_t
+peer_net_broadcast(struct peer_net *net, struct peer_out *o)
+{
+	struct peer	*p, *next;
+	uint32_t	 seq = peer_frame_seq(o);
+	size_t		 n = 0;
+
+	for (p = net->peers; p != NULL; p = next) {
+		next = p->next;
+		peer_frame_set_seq(o, seq);
+		if (peer_send(p, o) == 0)
+			n++;
+	}
+	peer_frame_set_seq(o, seq);
+	return (n);
+}
+
+/* Peer by name. */
+struct peer *
+peer_net_find(struct peer_net *net, const char *name)
+{
+	struct peer	*p;
+
+	if (net == NULL || name == NULL)
+		return (NULL);
+	for (p = net->peers; p != NULL; p = p->next)
+		if (strcmp(p->name, name) == 0)
+			return (p);
+	return (NULL);
+}
+
+/* Peer by the site id it announced (up or last seen). */
+struct peer *
+peer_net_by_id(struct peer_net *net, int id)
+{
+	struct peer	*p;
+
+	if (net == NULL || id <= 0)
+		return (NULL);
+	for (p = net->peers; p != NULL; p = p->next)
+		if (p->id == id)
+			return (p);
+	return (NULL);
+}
+
+/* Call fn on every configured peer. */
+void
+peer_net_foreach(struct peer_net *net, void (*fn)(struct peer *, void *),
+    void *arg)
+{
+	struct peer	*p, *next;
+
+	if (net == NULL)
+		return;
+	for (p = net->peers; p != NULL; p = next) {
+		next = p->next;
+		fn(p, arg);
+	}
+}
+
+/* Open connections (for tests: one per pair once settled). */
+size_t
+peer_net_nconns(const struct peer_net *net)
+{
+	const struct peer_conn	*c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &net->conns, entry)
+		if (c->state != CONN_CLOSING)
+			n++;
+	return (n);
+}
+
+/* Refused handshakes and the last reason. */
+unsigned
+peer_net_refused(const struct peer_net *net, const char **last)
+{
+	if (last != NULL)
+		*last = net->last_refused;
+	return (net->refused);
+}
+
+/* The instance p belongs to. */
+struct peer_net *
+peer_net_of(const struct peer *p)
+{
+	return (p->net);
+}
+
+/* "up" or "down". */
+const char *
+peer_state_name(enum peer_state s)
+{
+	return (s == PEER_UP ? "up" : "down");
+}
+
+/* Peers sorted by name, for stable output. */
+static struct peer **
+peer_sorted(struct peer_net *net, size_t *np)
+{
+	struct peer	**v, *p, *t;
+	size_t		  n = 0, i, j;
+
+	for (p = net != NULL ? net->peers : NULL; p != NULL; p = p->next)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0, p = net != NULL ? net->peers : NULL; p != NULL;
+	    p = p->next)
+		v[i++] = p;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(v[j - 1]->name, v[j]->name) > 0;
+		    j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*np = n;
+	return (v);
+}
+
+/* The peers as a JSON list (roamctl --json peers, /api/peers). */
+void
+peer_net_json(struct peer_net *net, struct json *j)
+{
+	struct peer	**v;
+	char		  epoch[17];
+	size_t		  n, i;
+
+	v = peer_sorted(net, &n);
+	json_arr_begin(j, NULL);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "name", v[i]->name);
+		json_str(j, "state", peer_state_name(v[i]->state));
+		snprintf(epoch, sizeof(epoch), "%016llx",
+		    (unsigned long long)v[i]->epoch);
+		json_str(j, "epoch", v[i]->epoch_known ? epoch : NULL);
+		if (v[i]->id > 0)
+			json_int(j, "id", v[i]->id);
+		else
+			json_null(j, "id");
+		json_str(j, "address", v[i]->address);
+		if (v[i]->since != 0)
+			json_int(j, "since", (long long)v[i]->since);
+		else
+			json_null(j, "since");
+		json_int(j, "flaps", v[i]->flaps);
+		json_str(j, "direction", v[i]->state != PEER_UP ? NULL :
+		    v[i]->outbound ? "out" : "in");
+		json_str(j, "last_down_reason", v[i]->flaps > 0 ||
+		    v[i]->state != PEER_UP ? v[i]->down_reason : NULL);
+		json_int(j, "rx", (long long)v[i]->rx);
+		json_int(j, "tx", (long long)v[i]->tx);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	free(v);
+}
+
+/* The peers as an aligned text table (malloc'd). */
+char *
+peer_net_table(struct peer_net *net)
+{
+	struct peer	**v;
+	char		 *out, *next, epoch[17], since[32], id[8];
+	struct tm	  tm;
+	size_t		  n, i;
+
+	v = peer_sorted(net, &n);
+	xasprintf(&out, "%-16s %-5s %-3s %-22s %-16s %-19s %s\n", "NAME",
+	    "STATE", "ID", "ADDRESS", "EPOCH", "SINCE", "FLAPS");
+	for (i = 0; i < n; i++) {
+		snprintf(epoch, sizeof(epoch), "%016llx",
+		    (unsigned long long)v[i]->epoch);
+		snprintf(id, sizeof(id), "%d", v[i]->id);
+		if (v[i]->since == 0 ||
+		    localtime_r(&v[i]->since, &tm) == NULL)
+			xstrlcpy(since, "-", sizeof(since));
+		else
+			strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S",
+			    &tm);
+		xasprintf(&next, "%s%-16s %-5s %-3s %-22s %-16s %-19s %u\n",
+		    out, v[i]->name, peer_state_name(v[i]->state),
+		    v[i]->id > 0 ? id : "-", v[i]->address,
+		    v[i]->epoch_known ? epoch : "-", since, v[i]->flaps);
+		free(out);
+		out = next;
+	}
+	free(v);
+	return (out);
+}
+
+/* Write raw bytes on p's link (tests, fuzzing). */
+int
+peer_send_raw(struct peer *p, const void *buf, size_t len)
+{
+	if (p == NULL || p->conn == NULL || p->conn->state != CONN_UP)
+		return (-1);
+	return (bufferevent_write(p->conn->bev, buf, len));
+}
+
+/* Our instance's settings from the running config. */
+static void
+peer_conf_from_env(struct peer_net_conf *nc)
+{
+	const struct config	*conf = env->conf;
+
+	memset(nc, 0, sizeof(*nc));
+	nc->site_name = conf->site_name;
+	nc->site_id = conf->site_id;
+	nc->epoch = env->epoch;
+	nc->secret = conf->net_secret;
+	nc->hold_ms = conf->hold_time * 1000;
+	nc->listen = &conf->net_listen;
+	nc->peers = conf->peers;
+	nc->npeers = conf->npeers;
+}
+
+/* Bring up the daemon's network (network: in the config). */
+int
+peer_init(struct event_base *base, char **cause)
+{
+	struct peer_net_conf	 nc;
+	size_t			 i;
+
+	*cause = NULL;
+	if (env->conf->net_listen.text == NULL) {
+		log_info("peer network off");
+		return (0);
+	}
+	peer_conf_from_env(&nc);
+	if ((peer_global = peer_net_new(base, &nc, cause)) == NULL)
+		return (-1);
+	for (i = 0; i < peer_nearly; i++)
+		peer_net_register(peer_global, &peer_early[i]);
+	log_info("peer listening on %s peers=%zu hold=%ds",
+	    env->conf->net_listen.text, env->conf->npeers,
+	    env->conf->hold_time);
+	return (0);
+}
+
+/* Close every link. */
+void
+peer_shutdown(void)
+{
+	peer_net_free(peer_global);
+	peer_global = NULL;
+}
+
+/* Apply a reloaded config. */
+void
+peer_reload(void)
+{
+	struct peer_net_conf	 nc;
+
+	if (peer_global == NULL) {
+		if (env->conf->net_listen.text != NULL)
+			log_warnx("reload: network: needs a restart");
+		return;
+	}
+	if (env->conf->net_listen.text == NULL ||
+	    strcmp(env->conf->site_name, peer_global->name) != 0 ||
+	    env->conf->site_id != peer_global->id)
+		log_warnx("reload: network listen/site change needs a "
+		    "restart");
+	peer_conf_from_env(&nc);
+	peer_net_update(peer_global, &nc);
+}
+
+/* Register the daemon's callbacks. */
+void
+peer_register(const struct peer_cb *cb)
+{
+	if (peer_global != NULL) {
+		peer_net_register(peer_global, cb);
+		return;
+	}
+	if (peer_nearly < PEER_MAXCB)
+		peer_early[peer_nearly++] = *cb;
+}
+
+/* Broadcast on the daemon's network. */
+size_t
+peer_broadcast(struct peer_out *o)
+{
+	return (peer_global != NULL ? peer_net_broadcast(peer_global, o) : 0);
+}
+
+/* The daemon's peer by name. */
+struct peer *
+peer_find(const char *name)
+{
+	return (peer_net_find(peer_global, name));
+}
+
+/* The daemon's peer by site id. */
+struct peer *
+peer_by_id(int id)
+{
+	return (peer_net_by_id(peer_global, id));
+}
+
+/* Is the daemon's link to name up? */
+int
+peer_is_up(const char *name)
+{
+	struct peer	*p = peer_find(name);
+
+	return (p != NULL && p->state == PEER_UP);
+}
+
+/* Every peer of the daemon's network. */
+void
+peer_foreach(void (*fn)(struct peer *, void *), void *arg)
+{
+	peer_net_foreach(peer_global, fn, arg);
+}
+
+/* roamctl peers --json. */
+void
+peer_json(struct json *j)
+{
+	peer_net_json(peer_global, j);
+}
+
+/* roamctl peers. */
+char *
+peer_table(void)
+{
+	return (peer_net_table(peer_global));
+}
