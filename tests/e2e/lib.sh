@@ -572,15 +572,9 @@ ${CFG_USERS:-$users}
 EOF2
 }
 
-# `roamctl --json user N`, checked to be a JSON object with the keys of
-# DESIGN.md section 6.
-user_json()
-{
-	local out
-	out=$(rctl --json user "$1") || fail "roamctl --json user $1 failed"
-	printf '%s\n' "$out" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
+# The Python check that a `roamctl --json user` document (d) has the keys
+# of DESIGN.md section 6.
+E2E_USER_CHECK='
 for k in ("number", "name", "state", "extension", "dnd", "forward",
     "effective_user_rights", "buttons"):
     assert k in d, "user lacks %s" % k
@@ -588,8 +582,46 @@ for k in ("number", "unconditional", "on_busy", "on_no_answer",
     "no_answer_time"):
     assert k in d["forward"], "user forward lacks %s" % k
 assert d["state"] in ("logged_in", "logged_out"), d["state"]
-' >/dev/null 2>&1 || fail "bad roamctl --json user $1 output: $out"
+assert isinstance(d["buttons"], list), "buttons is no list"
+for b in d["buttons"]:
+    assert "type" in b and "active" in b, "bad button %r" % (b,)
+'
+
+# `roamctl --json user N`, checked to be a JSON object with the keys of
+# DESIGN.md section 6.
+user_json()
+{
+	local out
+	out=$(rctl --json user "$1") || fail "roamctl --json user $1 failed"
+	printf '%s\n' "$out" | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+'"$E2E_USER_CHECK" >/dev/null 2>&1 ||
+	    fail "bad roamctl --json user $1 output: $out"
 	printf '%s\n' "$out"
+}
+
+# Print the Python expression EXPR of `roamctl --json user N` (as d),
+# checked as user_json does, printed as json_eval does (one python run).
+user_eval()
+{
+	local out
+	out=$(rctl --json user "$1") || fail "roamctl --json user $1 failed"
+	printf '%s\n' "$out" | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+'"$E2E_USER_CHECK"'
+r = eval(sys.argv[1])
+if isinstance(r, (list, dict)):
+    print(json.dumps(r))
+elif r is None:
+    print("null")
+elif isinstance(r, bool):
+    print("true" if r else "false")
+else:
+    print(r)
+' "$2" || fail "roamctl --json user $1: bad output or cannot evaluate" \
+	    "$2: $out"
 }
 
 # assert_user N EXPR EXPECTED WHAT: the Python expression EXPR of
@@ -597,8 +629,7 @@ assert d["state"] in ("logged_in", "logged_out"), d["state"]
 assert_user()
 {
 	local got
-	got=$(user_json "$1" | json_eval "$2") ||
-	    fail "$4: cannot evaluate $2 on user $1"
+	got=$(user_eval "$1" "$2")
 	assert_eq "$3" "$got" "$4 (roamctl user $1: $2)"
 }
 
@@ -606,17 +637,11 @@ assert_user()
 # state must be logged_out).
 user_where()
 {
-	user_json "$1" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-if d["state"] == "logged_out" and d["extension"] is None:
-    print("-")
-elif d["state"] == "logged_in" and d["extension"] is not None:
-    print(d["extension"])
-else:
-    print("inconsistent state=%s extension=%s" % (d["state"],
-        d["extension"]))
-'
+	user_eval "$1" '("-" if d["state"] == "logged_out" and
+	    d["extension"] is None else d["extension"]
+	    if d["state"] == "logged_in" and d["extension"] is not None
+	    else "inconsistent state=%s extension=%s" % (d["state"],
+	    d["extension"]))'
 }
 
 # assert_where USER EXT|- WHAT

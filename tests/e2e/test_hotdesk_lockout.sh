@@ -32,7 +32,7 @@ for i in 1 2 3; do
 done
 call_refused 202 "$wrong" '403 (Login Code Incorrect|Locked Out)' \
     "the 4th wrong code in a row"
-locked=$(user_json 201 | json_eval 'd["locked_until"]')
+locked=$(user_eval 201 'd["locked_until"]')
 [ "$locked" != null ] || fail "roamctl shows no locked_until after 4 failures"
 ok "roamctl shows Alice locked until $locked"
 call_refused 202 "$right" '403 Locked Out' "the right code while locked"

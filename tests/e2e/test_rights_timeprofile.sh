@@ -60,7 +60,7 @@ start_roamd
 assert_user 201 'd["effective_user_rights"]' Day \
     "at 17:59:5x Alice still has Day"
 for i in $(seq 100); do
-	r=$(user_json 201 | json_eval 'd["effective_user_rights"]')
+	r=$(user_eval 201 'd["effective_user_rights"]')
 	[ "$r" = Night ] && break
 	sleep 0.1
 done
