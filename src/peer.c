@@ -55,6 +55,9 @@
 /* How long a closing link may take to flush its ERROR frame. */
 #define PEER_LINGER_MS		1000
 #define PEER_NAMELEN		32
+/* Unauthenticated inbound connections at once: a scanner or a flood
+ * cannot make us hold more than this many sockets. */
+#define PEER_MAXPENDING		64
 
 enum peer_conn_state {
 	CONN_CONNECTING,	/* TCP connect in progress (outbound) */
@@ -415,6 +418,7 @@ static void
 peer_dial(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer		*p = arg;
+	struct peer_conn	*c;
 	struct bufferevent	*bev;
 
 	if (p->state == PEER_UP || p->dial != NULL)
@@ -427,13 +431,15 @@ peer_dial(evutil_socket_t fd, short ev, void *arg)
 		peer_schedule(p);
 		return;
 	}
-	p->dial = peer_conn_new(p->net, bev, 1, (struct sockaddr *)&p->ss);
-	p->dial->peer = p;
+	c = peer_conn_new(p->net, bev, 1, (struct sockaddr *)&p->ss);
+	c->peer = p;
+	p->dial = c;
 	log_debug("peer dial name=%s addr=%s attempt=%d", p->name,
 	    p->address, p->attempts);
+	/* c, not p->dial: a failure may already have been reported. */
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&p->ss,
 	    (int)p->sslen) == -1)
-		peer_conn_close(p->dial, "connect-failed", 0);
+		peer_conn_close(c, "connect-failed", 0);
 }
 
 /* Send our HELLO with a fresh nonce and start reading. */
@@ -778,7 +784,17 @@ peer_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct peer_net		*net = arg;
 	struct bufferevent	*bev;
 	struct peer_conn	*c;
+	size_t			 pending = 0;
 
+	TAILQ_FOREACH(c, &net->conns, entry)
+		if (!c->outbound && c->state != CONN_UP)
+			pending++;
+	if (pending >= PEER_MAXPENDING) {
+		log_warnx("peer accept refused: %zu handshakes pending",
+		    pending);
+		close(fd);
+		return;
+	}
 	if ((bev = peer_conn_bev(net, fd, 0)) == NULL) {
 		close(fd);
 		return;

@@ -560,6 +560,49 @@ START_TEST(test_unexpected_frames_close_link)
 }
 END_TEST
 
+/* A frame arriving in pieces is put back together; a header announcing
+ * more than 64 KiB closes the link at once, without waiting for a body. */
+START_TEST(test_split_frame_and_oversize_length)
+{
+	struct site	*a = site_new(0, "a", 1, "k", 3000, "b");
+	struct site	*b = site_new(1, "b", 2, "k", 3000, "a");
+	struct peer_out	 o = { 0 };
+	struct peer	*ab, *ba;
+	uint8_t		 hdr[PEER_HDRLEN];
+
+	link_all();
+	ck_assert(run_until(ab_up, 3000));
+	run_until(NULL, 300);
+	ab = peer_net_find(a->net, "b");
+	ba = peer_net_find(b->net, "a");
+
+	location(&o, "203");
+	peer_frame_set_seq(&o, 5);
+	ck_assert_int_eq(peer_send_raw(ab, o.buf, 7), 0);
+	run_until(NULL, 50);
+	ck_assert_int_eq(peer_send_raw(ab, o.buf + 7, PEER_HDRLEN), 0);
+	run_until(NULL, 50);
+	ck_assert_int_eq(b->msgs, 0);
+	ck_assert_int_eq(peer_send_raw(ab, o.buf + 7 + PEER_HDRLEN,
+	    o.len - 7 - PEER_HDRLEN), 0);
+	run_until(NULL, 50);
+	ck_assert_int_eq(b->msgs, 1);
+	ck_assert_str_eq(b->last_user, "203");
+	ck_assert_uint_eq(ba->flaps, 0);
+
+	memcpy(hdr, o.buf, PEER_HDRLEN);
+	hdr[8] = 0x00;
+	hdr[9] = 0x10;		/* 1 MiB body */
+	hdr[10] = hdr[11] = 0;
+	ck_assert_int_eq(peer_send_raw(ab, hdr, sizeof(hdr)), 0);
+	run_until(NULL, 100);
+	ck_assert_uint_eq(ba->flaps, 1);
+	ck_assert_str_eq(ba->down_reason, "bad-frame");
+	ck_assert_int_eq(b->msgs, 1);
+	peer_frame_free(&o);
+}
+END_TEST
+
 /* A hand-written peer: completes HELLO/AUTH, then never sends again. */
 struct rawpeer {
 	struct bufferevent	*bev;
@@ -823,6 +866,7 @@ peer_suite(void)
 	tcase_add_test(tc, test_name_mismatch_refused);
 	tcase_add_test(tc, test_bad_frame_closes_only_that_link);
 	tcase_add_test(tc, test_unexpected_frames_close_link);
+	tcase_add_test(tc, test_split_frame_and_oversize_length);
 	tcase_add_test(tc, test_hold_timer_silent_peer_goes_down);
 	tcase_add_test(tc, test_keepalives_keep_link_up);
 	tcase_add_test(tc, test_restart_changes_epoch);
