@@ -187,6 +187,25 @@ struct tls_cfg {
 	char		*key;
 };
 
+/* A source network never banned by sip_guard ("127.0.0.0/8", "::1"). */
+struct cfg_net {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];	/* network byte order */
+	int		 prefix;	/* bits that must match */
+};
+
+/* security: abuse protection on the SIP listeners (sip_guard.c). */
+struct security_cfg {
+	int		 sip_rate;	/* requests/s per source; 0 = no limit */
+	int		 sip_burst;	/* bucket depth, requests */
+	int		 auth_failures;	/* failures before a ban; 0 = never */
+	int		 ban_time;	/* seconds */
+	char		**scanner_user_agents;	/* substrings, any case */
+	size_t		 nscanner_user_agents;
+	struct cfg_net	*exempt;	/* never banned */
+	size_t		 nexempt;
+};
+
 struct config {
 	char			*path;
 
@@ -202,6 +221,7 @@ struct config {
 	char			*http;		/* NULL when off */
 	char			*http_token_file;
 	char			*timezone;	/* NULL: the system's */
+	int			 allow_insecure_permissions; /* skip perm check */
 
 	int			 licences[PROFILE_MAX];
 
@@ -229,6 +249,8 @@ struct config {
 	size_t			 nextensions;
 	struct user		*users;
 	size_t			 nusers;
+
+	struct security_cfg	 security;	/* defaults when absent */
 };
 
 /* Collected problems, each "FILE:LINE:COL: message". */
@@ -264,6 +286,8 @@ int		 config_parse_addr(const char *, struct cfg_addr *,
 /* Parse a plain "1.2.3.4:7001" or "[::1]:7001" (no transport prefix). */
 int		 config_parse_hostport(const char *, struct cfg_addr *,
 		    const char **cause);
+/* Parse "10.0.0.0/8", "::1" (a host when no /bits); 0 or -1. */
+int		 config_parse_net(const char *, struct cfg_net *);
 /* Parse "30s", "15m", "24h", "90" (seconds); -1 on error. */
 int		 config_parse_duration(const char *);
 /* Enum value by YAML name; -1 when unknown. */

@@ -183,6 +183,8 @@ static const struct cfg_key cfg_site_keys[] = {
 	{ "http_token_file", CFG_PATH, 0,
 	    offsetof(struct config, http_token_file), NULL },
 	{ "timezone", CFG_FN, 0, 0, cfg_fn_site_tz },
+	{ "allow_insecure_permissions", CFG_BOOL, 0,
+	    offsetof(struct config, allow_insecure_permissions), NULL },
 	{ NULL, 0, 0, 0, NULL }
 };
 
@@ -634,6 +636,100 @@ cfg_fn_tprofs(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
 	}
 }
 
+/* security.scanner_user_agents: replaces the default list. */
+static void
+cfg_fn_scanners(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
+    void *obj, const char *ctx)
+{
+	struct security_cfg	*sec = obj;
+	yaml_node_t		*item;
+	const char		*s;
+	size_t			 i;
+
+	if (!cfg_is_list(ld, v, ctx, k->name))
+		return;
+	for (i = 0; i < sec->nscanner_user_agents; i++)
+		free(sec->scanner_user_agents[i]);
+	free(sec->scanner_user_agents);
+	sec->nscanner_user_agents = 0;
+	sec->scanner_user_agents = xcalloc(cfg_nitems(v) + 1,
+	    sizeof(*sec->scanner_user_agents));
+	for (i = 0; i < cfg_nitems(v); i++) {
+		item = cfg_item(ld, v, i);
+		if ((s = cfg_scalar(ld, item, ctx, k->name, "a string")) == NULL)
+			continue;
+		if (*s == '\0') {
+			cfg_err(ld, item->start_mark, "%s: %s: an empty text "
+			    "would match every phone", ctx, k->name);
+			continue;
+		}
+		sec->scanner_user_agents[sec->nscanner_user_agents++] =
+		    xstrdup(s);
+	}
+}
+
+/* security.exempt: networks never banned; replaces the default list. */
+static void
+cfg_fn_exempt(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
+    void *obj, const char *ctx)
+{
+	struct security_cfg	*sec = obj;
+	yaml_node_t		*item;
+	const char		*s;
+	size_t			 i;
+
+	if (!cfg_is_list(ld, v, ctx, k->name))
+		return;
+	free(sec->exempt);
+	sec->nexempt = 0;
+	sec->exempt = xcalloc(cfg_nitems(v) + 1, sizeof(*sec->exempt));
+	for (i = 0; i < cfg_nitems(v); i++) {
+		item = cfg_item(ld, v, i);
+		if ((s = cfg_scalar(ld, item, ctx, k->name, "a network")) ==
+		    NULL)
+			continue;
+		if (config_parse_net(s, &sec->exempt[sec->nexempt]) == -1) {
+			cfg_err(ld, item->start_mark, "%s: %s: \"%s\" is not an "
+			    "address or ADDR/BITS network", ctx, k->name, s);
+			continue;
+		}
+		sec->nexempt++;
+	}
+}
+
+static const struct cfg_key cfg_security_keys[] = {
+	{ "sip_rate", CFG_INT, 0, offsetof(struct security_cfg, sip_rate),
+	    NULL },
+	{ "sip_burst", CFG_INT, 0, offsetof(struct security_cfg, sip_burst),
+	    NULL },
+	{ "auth_failures", CFG_INT, 0,
+	    offsetof(struct security_cfg, auth_failures), NULL },
+	{ "ban_time", CFG_DUR, 0, offsetof(struct security_cfg, ban_time),
+	    NULL },
+	{ "scanner_user_agents", CFG_FN, 0, 0, cfg_fn_scanners },
+	{ "exempt", CFG_FN, 0, 0, cfg_fn_exempt },
+	{ NULL, 0, 0, 0, NULL }
+};
+
+/* The security: section (limits of sip_guard.c). */
+static void
+cfg_fn_security(struct cfg_load *ld, const struct cfg_key *k,
+    yaml_node_t *v, void *obj, const char *ctx)
+{
+	struct security_cfg	*sec = &((struct config *)obj)->security;
+
+	cfg_map(ld, v, "security", cfg_security_keys, sec);
+	if (v->type != YAML_MAPPING_NODE)
+		return;
+	/* A bucket shallower than one request would refuse everything. */
+	if (sec->sip_rate > 0 && sec->sip_burst < 1)
+		cfg_err(ld, cfg_mark(ld, v, "sip_burst"), "security: "
+		    "sip_burst must be at least 1");
+	if (sec->ban_time < 1)
+		cfg_err(ld, cfg_mark(ld, v, "ban_time"), "security: "
+		    "ban_time must be at least 1s");
+}
+
 static const struct cfg_key cfg_top_keys[] = {
 	{ "site", CFG_FN, 1, 0, cfg_fn_site },
 	{ "licences", CFG_FN, 0, 0, cfg_fn_licences },
@@ -645,6 +741,7 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ "trunks", CFG_FN, 0, 0, cfg_fn_trunks },
 	{ "extensions", CFG_FN, 0, 0, cfg_fn_extensions },
 	{ "users", CFG_FN, 0, 0, cfg_fn_users },
+	{ "security", CFG_FN, 0, 0, cfg_fn_security },
 	{ NULL, 0, 0, 0, NULL }
 };
 
@@ -832,6 +929,33 @@ cfg_dir(const char *file)
 	return (real);
 }
 
+/*
+ * security: defaults, generous enough for a busy office behind one NAT;
+ * the host itself is exempt as in fail2ban's ignoreip.
+ */
+static void
+cfg_security_defaults(struct security_cfg *sec)
+{
+	static const char *scanners[] = {
+		"friendly-scanner", "sipvicious", "sipcli", "VaxSIPUserAgent",
+		"sundayddr", "iWar", "sip-scan"
+	};
+	size_t	 i, n = sizeof(scanners) / sizeof(scanners[0]);
+
+	sec->sip_rate = 200;
+	sec->sip_burst = 400;
+	sec->auth_failures = 20;
+	sec->ban_time = 600;
+	sec->scanner_user_agents = xcalloc(n, sizeof(char *));
+	for (i = 0; i < n; i++)
+		sec->scanner_user_agents[i] = xstrdup(scanners[i]);
+	sec->nscanner_user_agents = n;
+	sec->exempt = xcalloc(2, sizeof(*sec->exempt));
+	if (config_parse_net("127.0.0.0/8", &sec->exempt[0]) == 0 &&
+	    config_parse_net("::1", &sec->exempt[1]) == 0)
+		sec->nexempt = 2;
+}
+
 /* A config holding the defaults of DESIGN.md section 3. */
 static struct config *
 cfg_defaults(const char *file)
@@ -843,6 +967,7 @@ cfg_defaults(const char *file)
 	c->lockout_period = 90;
 	c->orphan_logout = 24 * 3600;
 	c->hold_time = 15;
+	cfg_security_defaults(&c->security);
 	return (c);
 }
 

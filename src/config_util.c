@@ -252,6 +252,41 @@ config_parse_hostport(const char *s, struct cfg_addr *a, const char **cause)
 	return (0);
 }
 
+/* Parse "10.0.0.0/8" or "::1" (a single host without /bits); 0 or -1. */
+int
+config_parse_net(const char *s, struct cfg_net *n)
+{
+	char		 host[INET6_ADDRSTRLEN];
+	const char	*slash;
+	size_t		 len;
+	int		 bits = -1, max;
+
+	memset(n, 0, sizeof(*n));
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof(host))
+		return (-1);
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, n->addr) == 1) {
+		n->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, n->addr) == 1) {
+		n->family = AF_INET6;
+		max = 128;
+	} else
+		return (-1);
+	if (slash == NULL)
+		bits = max;
+	else if (slash[1] != '\0' && strlen(slash + 1) <= 3 &&
+	    strspn(slash + 1, "0123456789") == strlen(slash + 1))
+		bits = atoi(slash + 1);
+	if (bits < 0 || bits > max)
+		return (-1);
+	n->prefix = bits;
+	return (0);
+}
+
 /* Parse "30s", "15m", "24h", "90" (seconds); -1 on error. */
 int
 config_parse_duration(const char *s)
@@ -500,6 +535,10 @@ config_free(struct config *c)
 	free(c->users);
 	config_free_tls(&c->sip_tls);
 	config_free_tls(&c->net_tls);
+	for (i = 0; i < c->security.nscanner_user_agents; i++)
+		free(c->security.scanner_user_agents[i]);
+	free(c->security.scanner_user_agents);
+	free(c->security.exempt);
 	free(c->path);
 	free(c->site_name);
 	free(c->domain);

@@ -1194,6 +1194,77 @@ START_TEST(test_network_secret_hold_time_lockout)
 }
 END_TEST
 
+START_TEST(test_security_defaults_and_limits)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*c;
+	struct security_cfg	*sec;
+
+	/* Absent: generous limits, the host exempt, the usual scanners. */
+	c = load(SITE, &errs);
+	ck_assert_ptr_nonnull(c);
+	sec = &c->security;
+	ck_assert_int_eq(sec->sip_rate, 200);
+	ck_assert_int_eq(sec->sip_burst, 400);
+	ck_assert_int_eq(sec->auth_failures, 20);
+	ck_assert_int_eq(sec->ban_time, 600);
+	ck_assert_uint_ge(sec->nscanner_user_agents, 4);
+	ck_assert_str_eq(sec->scanner_user_agents[0], "friendly-scanner");
+	ck_assert_uint_eq(sec->nexempt, 2);
+	ck_assert_int_eq(sec->exempt[0].family, AF_INET);
+	ck_assert_int_eq(sec->exempt[0].prefix, 8);
+	config_free(c);
+
+	/* Set: the lists replace the defaults. */
+	c = load(SITE
+	    "security: { sip_rate: 5, sip_burst: 10, auth_failures: 3, "
+	    "ban_time: 2m, scanner_user_agents: [\"evil-dialer\"], "
+	    "exempt: [\"10.1.0.0/16\"] }\n", &errs);
+	if (c == NULL)
+		dump(&errs);
+	ck_assert_ptr_nonnull(c);
+	sec = &c->security;
+	ck_assert_int_eq(sec->sip_rate, 5);
+	ck_assert_int_eq(sec->sip_burst, 10);
+	ck_assert_int_eq(sec->auth_failures, 3);
+	ck_assert_int_eq(sec->ban_time, 120);
+	ck_assert_uint_eq(sec->nscanner_user_agents, 1);
+	ck_assert_str_eq(sec->scanner_user_agents[0], "evil-dialer");
+	ck_assert_uint_eq(sec->nexempt, 1);
+	ck_assert_int_eq(sec->exempt[0].prefix, 16);
+	ck_assert_int_eq(sec->exempt[0].addr[1], 1);
+	config_free(c);
+	c = load(SITE "security: { exempt: [] }\n", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->security.nexempt, 0);
+	config_free(c);
+	config_errors_free(&errs);
+
+	expect_error(SITE
+	    "security:\n"
+	    "  exempt: [\"10.0.0.0/33\"]\n",
+	    "9:12: security: exempt: \"10.0.0.0/33\" is not an address or "
+	    "ADDR/BITS network");
+	expect_error(SITE
+	    "security:\n"
+	    "  ban_time: 0\n",
+	    "9:13: security: ban_time must be at least 1s");
+	expect_error(SITE
+	    "security:\n"
+	    "  sip_burst: 0\n",
+	    "9:14: security: sip_burst must be at least 1");
+	expect_error(SITE
+	    "security:\n"
+	    "  scanner_user_agents: [\"\"]\n",
+	    "9:25: security: scanner_user_agents: an empty text would match "
+	    "every phone");
+	expect_error(SITE
+	    "security:\n"
+	    "  ban: 10m\n",
+	    "9:3: security: unknown key \"ban\"");
+}
+END_TEST
+
 START_TEST(test_yaml_syntax_error_at_problem_mark)
 {
 	expect_error(SITE
@@ -1324,6 +1395,29 @@ START_TEST(test_enum_names_round_trip)
 }
 END_TEST
 
+/* site.allow_insecure_permissions: off unless the admin opts out (issue 5). */
+START_TEST(test_allow_insecure_permissions)
+{
+	struct config	*c;
+
+	c = expect_ok(SITE);
+	ck_assert_int_eq(c->allow_insecure_permissions, 0);
+	config_free(c);
+	c = expect_ok(SITE
+	    "  allow_insecure_permissions: true\n");
+	ck_assert_int_eq(c->allow_insecure_permissions, 1);
+	config_free(c);
+	c = expect_ok(SITE
+	    "  allow_insecure_permissions: no\n");
+	ck_assert_int_eq(c->allow_insecure_permissions, 0);
+	config_free(c);
+	expect_error(SITE
+	    "  allow_insecure_permissions: sometimes\n",
+	    "8:31: site: allow_insecure_permissions: \"sometimes\" is not "
+	    "a boolean (true, false, yes or no)");
+}
+END_TEST
+
 /* The config suite. */
 static Suite *
 config_suite(void)
@@ -1355,11 +1449,13 @@ config_suite(void)
 	tcase_add_test(tc, test_timezone_must_exist);
 	tcase_add_test(tc, test_licences_counted_per_profile);
 	tcase_add_test(tc, test_network_secret_hold_time_lockout);
+	tcase_add_test(tc, test_security_defaults_and_limits);
 	tcase_add_test(tc, test_yaml_syntax_error_at_problem_mark);
 	tcase_add_test(tc, test_every_error_of_a_file_is_reported);
 	tcase_add_test(tc, test_unreadable_and_empty_files);
 	tcase_add_test(tc, test_parse_addr_and_duration);
 	tcase_add_test(tc, test_enum_names_round_trip);
+	tcase_add_test(tc, test_allow_insecure_permissions);
 	suite_add_tcase(s, tc);
 	return (s);
 }
