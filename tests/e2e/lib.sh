@@ -518,8 +518,9 @@ ext_location()
 
 # Write a site config with every system feature short code to
 # ${1:-$CFG}.  CFG_TOP adds top-level sections (hotdesk:, time_profiles:,
-# user_rights:); CFG_USERS replaces the users list (default: 201-203 as
-# in write_site_config); CFG_EXTRA_EXTENSIONS and CFG_EXTRA_SITE as in
+# user_rights:); CFG_EXTRA_SHORT_CODES adds system short codes;
+# CFG_USERS replaces the users list (default: 201-203 as in
+# write_site_config); CFG_EXTRA_EXTENSIONS and CFG_EXTRA_SITE as in
 # write_site_config.  Extensions 201-203 have base users 201-203 and the
 # location ext_location EXT.
 write_feature_config()
@@ -552,7 +553,7 @@ short_codes:
   - { code: "*00", feature: cancel_forwarding }
   - { code: "999", feature: dial_emergency, number: "999", trunk: pstn }
   - { code: "9N", feature: dial, number: "N", trunk: pstn }
-
+${CFG_EXTRA_SHORT_CODES:-}
 trunks:
   - name: pstn
     address: "udp:127.0.0.1:$CARRIER_PORT"

@@ -5,6 +5,7 @@
 # (which may dial nothing else), from a user whose rights bar outgoing
 # calls and have a short code (99N barred) that would otherwise shadow
 # 999, and from a hot desker (the phone's location, not their desk's).
+# Besides 999 a NoUser phone may use only the system '?' rules.
 . "$(dirname "$0")/lib.sh"
 
 CFG_TOP='user_rights:
@@ -12,6 +13,9 @@ CFG_TOP='user_rights:
     outgoing_call_bar: true
     short_codes:
       - { code: "99N", feature: barred }'
+# System default: anything else goes out on the trunk as dialled.
+CFG_EXTRA_SHORT_CODES='  - { code: "?", feature: dial, number: ".",
+      trunk: pstn }'
 CFG_EXTRA_EXTENSIONS="  - { number: \"209\", password: \"$(ext_password 209)\",
       location: \"London HQ, reception\" }"
 CFG_USERS='  - { number: "201", name: "Alice Smith", login_code: "4201" }
@@ -44,6 +48,17 @@ assert_eq '[null]' "$r" "roamctl regs: phone 209 has nobody logged in"
 emergency_ok 209 - "London HQ, reception" "NoUser"
 call_refused 209 9442079460000 '480 No User Logged In' \
     "an ordinary trunk call from NoUser phone 209"
+call_refused 209 '*08' '480 No User Logged In' "DND from NoUser phone 209"
+# The system '?' rules are open to NoUser phones.
+sipp_bg carrier carrier_uas.xml "$CARRIER_PORT" -set ruri_user 0800123 \
+    -set from_user 209
+carrier=$SIPP_PID
+rc=0
+phone_call 209 0800123 || rc=$?
+assert_sipp_ok "$rc" "NoUser phone 209 dialling 0800123 (system ?) is answered"
+expect_sipp_bg_ok "$carrier" \
+    "the carrier got sip:0800123@ via the system ? code"
+assert_no_calls
 
 # Carol: outgoing calls barred, 99N barred, yet 999 goes out.
 assert_user 203 'd["effective_user_rights"]' "Locked Down" \

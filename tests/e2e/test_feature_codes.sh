@@ -7,6 +7,10 @@
 # *03 forward on busy, *05 forward on no answer, *00 cancel forwarding.
 . "$(dirname "$0")/lib.sh"
 
+CFG_USERS='  - { number: "201", name: "Alice Smith", login_code: "4201",
+      buttons: [ { type: dnd }, { type: speed_dial, number: "203" } ] }
+  - { number: "202", name: "Bob Jones", login_code: "4202" }
+  - { number: "203", name: "Carol White", login_code: "4203" }'
 write_feature_config
 start_roamd
 
@@ -14,7 +18,8 @@ user_json 201 >/dev/null
 assert_user 201 'd["dnd"]' false "Alice starts without DND"
 assert_user 201 'd["effective_user_rights"]' null \
     "Alice has no user rights configured"
-assert_user 201 'type(d["buttons"]).__name__' list "buttons is a list"
+assert_user 201 '[(b["type"], b["active"]) for b in d["buttons"]]' \
+    '[["dnd", true], ["speed_dial", true]]' "Alice's buttons all operate"
 
 feature_ok 201 '*08' "*08 turns DND on"
 assert_user 201 'd["dnd"]' true "Alice's DND is on"

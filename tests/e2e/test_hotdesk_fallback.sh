@@ -7,7 +7,8 @@
 # the admin (roamctl logout).
 . "$(dirname "$0")/lib.sh"
 
-CFG_EXTRA_EXTENSIONS="  - { number: \"204\", password: \"$(ext_password 204)\", base_user: \"204\" }"
+CFG_EXTRA_EXTENSIONS="  - { number: \"204\", password: \"$(ext_password 204)\",
+      base_user: \"204\" }"
 CFG_USERS='  - { number: "201", name: "Alice Smith", login_code: "4201" }
   - { number: "202", name: "Bob Jones", login_code: "4202" }
   - { number: "203", name: "Carol White", login_code: "4203" }
