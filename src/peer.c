@@ -513,6 +513,29 @@ peer_hello_check(struct peer_conn *c, const char *name, uint32_t id)
 	return (p);
 }
 
+/* The site id that opened c. */
+static int
+peer_initiator(const struct peer_conn *c)
+{
+	return (c->outbound ? c->net->id : c->their_id);
+}
+
+/*
+ * A second link to the same peer came up.  The new one wins when the
+ * peer restarted (the old one is a corpse) or when it was opened by the
+ * same side as the old one (that side gave the old one up); otherwise the
+ * link opened by the lower site id wins.  Both ends reach the same answer.
+ */
+static int
+peer_keep_new(const struct peer_conn *old, const struct peer_conn *new)
+{
+	if (old->their_epoch != new->their_epoch)
+		return (1);
+	if (peer_initiator(old) == peer_initiator(new))
+		return (1);
+	return (peer_initiator(new) < peer_initiator(old));
+}
+
 /* Their HELLO: check who they are, answer with our proof. */
 static void
 peer_on_hello(struct peer_conn *c, const struct peer_msg *m)
@@ -535,16 +558,34 @@ peer_on_hello(struct peer_conn *c, const struct peer_msg *m)
 	nonce = peer_msg_get(m, PA_NONCE);
 	if ((p = peer_hello_check(c, c->their_name, id)) == NULL)
 		return;
-	/* Both dialled: the lower id's connection is the one kept. */
-	if (!c->outbound && p->dial != NULL &&
-	    p->dial->state != CONN_CONNECTING && net->id < (int)id) {
-		log_debug("peer duplicate name=%s addr=%s kept=ours", p->name,
+	c->their_id = (int)id;
+	/* Already linked, and the tie-break keeps that link: say so now,
+	 * before our AUTH could let the far end think this one is up. */
+	if (p->conn != NULL && !peer_keep_new(p->conn, c)) {
+		log_debug("peer duplicate name=%s addr=%s kept=old", p->name,
 		    c->addr);
 		peer_conn_error(c, "duplicate", "duplicate");
 		return;
 	}
+	/*
+	 * Both dialled and we have the lower id.  If our dial already said
+	 * HELLO, it is the one kept: refuse theirs.  If it is still in TCP
+	 * connect, drop it instead (it never sent HELLO, so it can never
+	 * complete at their end) and take theirs.  Either way exactly one
+	 * connection can finish the handshake, and nobody sees a flap.
+	 */
+	if (!c->outbound && p->dial != NULL && net->id < (int)id) {
+		if (p->dial->state != CONN_CONNECTING) {
+			log_debug("peer duplicate name=%s addr=%s kept=ours",
+			    p->name, c->addr);
+			peer_conn_error(c, "duplicate", "duplicate");
+			return;
+		}
+		log_debug("peer duplicate name=%s addr=%s kept=theirs",
+		    p->name, c->addr);
+		peer_conn_close(p->dial, "duplicate", 0);
+	}
 	c->peer = p;
-	c->their_id = (int)id;
 	memcpy(c->their_nonce, nonce->val, PEER_NONCELEN);
 	peer_proof(net, c->nonce, c->their_nonce, net->name, proof);
 	peer_frame_begin(&o, PT_AUTH, 0);
@@ -553,29 +594,6 @@ peer_on_hello(struct peer_conn *c, const struct peer_msg *m)
 		peer_conn_write(c, &o);
 	peer_frame_free(&o);
 	c->state = CONN_AUTH;
-}
-
-/* The site id that opened c. */
-static int
-peer_initiator(const struct peer_conn *c)
-{
-	return (c->outbound ? c->net->id : c->their_id);
-}
-
-/*
- * A second link to the same peer came up.  The new one wins when the
- * peer restarted (the old one is a corpse) or when it was opened by the
- * same side as the old one (that side gave the old one up); otherwise the
- * link opened by the lower site id wins.  Both ends reach the same answer.
- */
-static int
-peer_keep_new(const struct peer_conn *old, const struct peer_conn *new)
-{
-	if (old->their_epoch != new->their_epoch)
-		return (1);
-	if (peer_initiator(old) == peer_initiator(new))
-		return (1);
-	return (peer_initiator(new) < peer_initiator(old));
 }
 
 /* The link is authenticated: it becomes p's link. */
