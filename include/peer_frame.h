@@ -183,7 +183,8 @@ struct peer_out {
 	size_t		 len;
 	size_t		 size;
 	size_t		 nest;		/* offset of an open nested attr + 1 */
-	int		 error;		/* too big: peer_frame_end() fails */
+	int		 error;		/* peer_frame_end() fails: 1 too
+					 * big, 2 a value out of bounds */
 };
 
 /*
@@ -219,8 +220,14 @@ int		 peer_attr_str(const struct peer_attr *, char *, size_t);
 /* A malloc'd NUL-terminated copy (NUL bytes inside are refused: NULL). */
 char		*peer_attr_strdup(const struct peer_attr *);
 
-/* Build a frame: begin, put attributes, end.  seq 0: peer_send() picks
- * the link's next sequence number.  Answers echo the request's. */
+/*
+ * Build a frame: zero the struct peer_out once, then begin, put
+ * attributes, end (the buffer is reused by the next begin; free it with
+ * peer_frame_free).  seq 0: peer_send() picks the link's next sequence
+ * number.  Answers echo the request's.  A known attribute whose value is
+ * outside its bounds (an empty PA_USER, a 40-character PA_SITE_NAME)
+ * makes peer_frame_end() fail: the receiver would drop the link for it.
+ */
 void		 peer_frame_begin(struct peer_out *, uint8_t type,
 		    uint32_t seq);
 void		 peer_frame_set_flags(struct peer_out *, uint16_t);

@@ -52,7 +52,7 @@ static const struct peer_attr_spec peer_attrs[PA_MAX] = {
 	[PA_REASON] = S("reason", 0, 255),
 
 	[PA_USER] = S("user", 1, 31),
-	[PA_NAME] = S("name", 0, 255),
+	[PA_NAME] = S("name", 0, 1024),
 	[PA_HOME] = S("home", 1, 31),
 	[PA_SITE] = S("site", 0, 31),
 	[PA_EXTENSION] = S("extension", 0, 31),
@@ -79,11 +79,11 @@ static const struct peer_attr_spec peer_attrs[PA_MAX] = {
 	[PA_LOCK_REMAINING] = U32("lock_remaining"),
 
 	[PA_DIGITS] = S("digits", 0, 255),
-	[PA_CALL_ID] = S("call_id", 1, 255),
+	[PA_CALL_ID] = S("call_id", 1, 1024),
 	[PA_CALLER] = S("caller", 0, 63),
 	[PA_CALLER_NAME] = S("caller_name", 0, 255),
-	[PA_TARGET] = S("target", 0, 255),
-	[PA_LOCATION] = S("location", 0, 255),
+	[PA_TARGET] = S("target", 0, 1024),
+	[PA_LOCATION] = S("location", 0, 1024),
 
 	[PA_SC_CODE] = { "code", K_STR, 1, 63, PA_SHORTCODE },
 	[PA_SC_FEATURE] = { "feature", K_STR, 1, 31, PA_SHORTCODE },
@@ -473,7 +473,9 @@ peer_out_grow(struct peer_out *o, size_t n)
 	size_t	 want;
 	uint8_t	*p;
 
-	if (o->error || n > PEER_MAXFRAME - o->len) {
+	if (o->error)
+		return (NULL);
+	if (n > PEER_MAXFRAME - o->len) {
 		o->error = 1;
 		return (NULL);
 	}
@@ -548,6 +550,24 @@ peer_frame_seq(const struct peer_out *o)
 	return (o->len >= PEER_HDRLEN ? peer_get32(o->buf + 12) : 0);
 }
 
+/*
+ * Does a value of len fit attribute t where the frame is being built?
+ * The receiver would refuse it and drop the link, so a sender finds out
+ * here instead (a nested attribute is sized when it is closed).
+ */
+static int
+peer_out_fits(const struct peer_out *o, uint16_t t, size_t len)
+{
+	const struct peer_attr_spec	*sp;
+	uint16_t			 parent = 0;
+
+	if (o->nest != 0)
+		parent = peer_get16(o->buf + o->nest - 1);
+	if ((sp = peer_attr_spec(t, parent)) == NULL || sp->kind == K_NESTED)
+		return (1);
+	return (len >= sp->min && len <= sp->max);
+}
+
 /* Append an attribute of any value. */
 void
 peer_frame_put_bytes(struct peer_out *o, uint16_t t, const void *v,
@@ -555,8 +575,14 @@ peer_frame_put_bytes(struct peer_out *o, uint16_t t, const void *v,
 {
 	uint8_t	*p;
 
+	if (o->error)
+		return;
 	if (len > UINT16_MAX) {
 		o->error = 1;
+		return;
+	}
+	if (!peer_out_fits(o, t, len)) {
+		o->error = 2;
 		return;
 	}
 	if ((p = peer_out_grow(o, 4 + len)) == NULL)
@@ -621,13 +647,26 @@ peer_frame_nest_begin(struct peer_out *o, uint16_t t)
 		o->nest = at + 1;
 }
 
+/* Does the nested attribute at offset at fit its bounds with len? */
+static int
+peer_out_fits_nested(const struct peer_out *o, size_t at, size_t len)
+{
+	const struct peer_attr_spec	*sp;
+
+	if ((sp = peer_attr_spec(peer_get16(o->buf + at), 0)) == NULL)
+		return (1);
+	return (len >= sp->min && len <= sp->max);
+}
+
 /* Close the open nested attribute, filling in its length. */
 void
 peer_frame_nest_end(struct peer_out *o)
 {
 	size_t	 at, len;
 
-	if (o->nest == 0 || o->error) {
+	if (o->error)
+		return;
+	if (o->nest == 0) {
 		o->error = 1;
 		return;
 	}
@@ -636,6 +675,10 @@ peer_frame_nest_end(struct peer_out *o)
 	o->nest = 0;
 	if (len > UINT16_MAX) {
 		o->error = 1;
+		return;
+	}
+	if (!peer_out_fits_nested(o, at, len)) {
+		o->error = 2;
 		return;
 	}
 	peer_put16(o->buf + at + 2, (uint16_t)len);
@@ -656,6 +699,10 @@ peer_frame_end(struct peer_out *o, const char **cause)
 {
 	if (o->len < PEER_HDRLEN) {
 		*cause = "frame not begun";
+		return (-1);
+	}
+	if (o->error == 2) {
+		*cause = "attribute value out of bounds";
 		return (-1);
 	}
 	if (o->error || o->nest != 0) {

@@ -243,6 +243,49 @@ START_TEST(test_build_too_big_fails)
 }
 END_TEST
 
+/* A value the receiver would refuse fails at build time instead. */
+START_TEST(test_build_out_of_bounds_value_fails)
+{
+	struct peer_out	 o = { 0 };
+	const char	*cause = NULL;
+	char		 longname[64];
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	peer_frame_begin(&o, PT_LOCATION, 1);
+	peer_frame_put_str(&o, PA_USER, "");
+	peer_frame_put_str(&o, PA_HOME, "london");
+	peer_frame_put_u64(&o, PA_GENERATION, 1);
+	ck_assert_int_eq(peer_frame_end(&o, &cause), -1);
+	ck_assert_str_eq(cause, "attribute value out of bounds");
+
+	peer_frame_begin(&o, PT_HELLO, 1);
+	peer_frame_put_str(&o, PA_SITE_NAME, longname);
+	ck_assert_int_eq(peer_frame_end(&o, &cause), -1);
+
+	/* Inside a short code, the nested bounds apply. */
+	peer_frame_begin(&o, PT_SETTINGS, 1);
+	peer_frame_put_str(&o, PA_USER, "201");
+	peer_frame_put_u64(&o, PA_GENERATION, 1);
+	peer_frame_nest_begin(&o, PA_SHORTCODE);
+	peer_frame_put_str(&o, PA_SC_FEATURE, "");
+	peer_frame_nest_end(&o);
+	ck_assert_int_eq(peer_frame_end(&o, &cause), -1);
+
+	/* An empty short code is below the nested minimum. */
+	peer_frame_begin(&o, PT_SETTINGS, 1);
+	peer_frame_put_str(&o, PA_USER, "201");
+	peer_frame_put_u64(&o, PA_GENERATION, 1);
+	peer_frame_nest_begin(&o, PA_SHORTCODE);
+	peer_frame_nest_end(&o);
+	ck_assert_int_eq(peer_frame_end(&o, &cause), -1);
+
+	/* Begin starts afresh. */
+	build(&o, PT_LOCATION, 2);
+	peer_frame_free(&o);
+}
+END_TEST
+
 /* Put a big-endian u32 at p. */
 static void
 put32(uint8_t *p, uint32_t v)
@@ -532,6 +575,7 @@ peer_frame_suite(void)
 	tcase_add_test(tc, test_round_trip_user_record);
 	tcase_add_test(tc, test_dir_sync_many_entries);
 	tcase_add_test(tc, test_build_too_big_fails);
+	tcase_add_test(tc, test_build_out_of_bounds_value_fails);
 	tcase_add_test(tc, test_bad_headers_refused);
 	tcase_add_test(tc, test_truncated_header_needs_more);
 	tcase_add_test(tc, test_bad_attributes_refused);
