@@ -153,12 +153,14 @@ static const char db_schema_v1[] =
 
 static int	db_migrate_v1(char **);
 static int	db_migrate_v2(char **);
+static int	db_migrate_v3(char **);
 static void	db_code_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
 static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
 	db_migrate_v1,
 	db_migrate_v2,
+	db_migrate_v3,
 };
 
 /* Log the last SQLite error for what we were doing. */
@@ -239,6 +241,26 @@ db_migrate_v2(char **cause)
 	    " fwd_unconditional INTEGER, cfg_fwd_unconditional INTEGER,"
 	    " fwd_busy INTEGER, cfg_fwd_busy INTEGER,"
 	    " fwd_no_answer INTEGER, cfg_fwd_no_answer INTEGER);", cause));
+}
+
+/*
+ * Version 3: remote hot desking (db_peerq.c) - the outbound peer queue
+ * that survives a restart (R7, F2) and, per home user, the generation
+ * and the remote host home recorded (F3: a home restart alone does not
+ * pull a remote user back).
+ */
+static int
+db_migrate_v3(char **cause)
+{
+	return (db_exec(
+	    "CREATE TABLE peer_queue (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " peer TEXT NOT NULL, type INTEGER NOT NULL, user TEXT,"
+	    " generation INTEGER NOT NULL DEFAULT 0, frame BLOB NOT NULL,"
+	    " created INTEGER NOT NULL);"
+	    "CREATE INDEX peer_queue_peer ON peer_queue (peer, id);"
+	    "CREATE TABLE remote_locations (user TEXT PRIMARY KEY,"
+	    " generation INTEGER NOT NULL, site TEXT, ext TEXT,"
+	    " settings_gen INTEGER NOT NULL DEFAULT 0);", cause));
 }
 
 /* The version recorded in the database; 0 for a new one, -1 on error. */

@@ -10,6 +10,7 @@
 #include "feature.h"
 #include "hotdesk.h"
 #include "log.h"
+#include "remote.h"
 #include "rights.h"
 #include "roamd.h"
 #include "settings.h"
@@ -200,4 +201,28 @@ feature_run(const struct feature_ctx *c)
 	    c->user != NULL ? c->user : "-", c->ext, c->callid,
 	    sip_answer_code(a), sip_answer_reason(a));
 	return (a);
+}
+
+/* Run a feature; a remote login answers later (feature.h). */
+int
+feature_start(const struct feature_ctx *c,
+    void (*done)(enum sip_answer, void *), void *arg)
+{
+	int	 rc;
+
+	if (c->match->sc->feature == SC_EXTN_LOGIN) {
+		rc = remote_login_start(c->ext, feature_digits(c->match),
+		    c->callid, done, arg);
+		if (rc != 0)
+			return (rc == 1);
+	}
+	done(feature_run(c), arg);
+	return (0);
+}
+
+/* The phone gave up waiting: forget its pending answer. */
+void
+feature_cancel(void *arg)
+{
+	remote_login_cancel(arg);
 }

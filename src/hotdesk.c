@@ -33,6 +33,7 @@ static struct hmap	*hd_users;	/* user number -> struct hd_user */
 static struct hmap	*hd_exts;	/* ext number -> struct hd_user */
 static void		(*hd_observer)(const char *, const char *,
 			    enum hotdesk_reason);
+static int		(*hd_away)(const char *);
 
 static const char *hd_reason_names[HDR_MAX] = {
 	"startup", "user", "admin", "replaced", "moved", "fallback", "reload"
@@ -128,6 +129,8 @@ hd_auto_ok(const char *number, const char *ext)
 		return (0);
 	if (u->force_login)
 		return (0);
+	if (hd_away != NULL && hd_away(number))
+		return (0);		/* logged in on another site */
 	if (hmap_get(hd_exts, ext) != NULL)
 		return (0);		/* extension not free */
 	hu = hd_user_get(number);
@@ -220,7 +223,10 @@ hotdesk_logout(const char *user, enum hotdesk_reason why, const char **cause)
 	}
 	ext = xstrdup(hu->ext);
 	hd_unbind(hu, why);
-	hd_user_fallback(hu, ext);
+	/* HDR_MOVED: the user went to another site; only the phone falls
+	 * back. */
+	if (why != HDR_MOVED)
+		hd_user_fallback(hu, ext);
 	hd_ext_fallback(ext, user);
 	free(ext);
 	return (0);
@@ -443,6 +449,20 @@ hotdesk_set_observer(void (*fn)(const char *, const char *,
     enum hotdesk_reason))
 {
 	hd_observer = fn;
+}
+
+/*
+ * Who says a user is logged in on another site (remote.c): such a user is
+ * not free for the automatic logins of H3/H5.  The prototype lives in
+ * remote.c until hotdesk.h declares it.
+ */
+void	hotdesk_set_away_check(int (*)(const char *));
+
+/* Register the away check. */
+void
+hotdesk_set_away_check(int (*fn)(const char *))
+{
+	hd_away = fn;
 }
 
 /* Forget a user entirely (a visitor leaving); no fallbacks. */
