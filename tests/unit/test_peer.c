@@ -26,8 +26,8 @@
 #include "log.h"
 #include "peer.h"
 #include "peer_frame.h"
+#include "roamd.h"
 
-struct roamd;
 struct roamd	*env;
 
 #define MAXSITES	4
@@ -848,6 +848,127 @@ START_TEST(test_reload_changes_peers)
 }
 END_TEST
 
+static int	daemon_ups, daemon_downs;
+
+/* The daemon's callbacks, registered before peer_init. */
+static void
+daemon_up(struct peer *p, int restarted)
+{
+	daemon_ups++;
+}
+
+static void
+daemon_down(struct peer *p)
+{
+	daemon_downs++;
+}
+
+static const struct peer_cb daemon_cb = { daemon_up, daemon_down, NULL };
+
+static int
+daemon_b_up(void)
+{
+	return (peer_is_up("b") && up(sites[1], "a"));
+}
+
+static int
+daemon_b_down(void)
+{
+	return (!peer_is_up("b") && !up(sites[1], "a"));
+}
+
+/* The daemon's instance from env->conf: up, roamctl output, reload
+ * removing the peer, shutdown. */
+START_TEST(test_daemon_instance_from_config)
+{
+	struct roamd	 rd;
+	struct config	 conf, conf2;
+	struct peer_cfg	 pc;
+	struct site	*b;
+	struct json	 j;
+	char		*cause = NULL, *doc, *table;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&conf, 0, sizeof(conf));
+	env = &rd;
+	rd.conf = &conf;
+	rd.epoch = 0xabcdef;
+	conf.site_name = "a";
+	conf.site_id = 1;
+	conf.net_secret = "k";
+	conf.hold_time = 3;
+	loopback(&conf.net_listen, 0);
+	conf.net_listen.text = "127.0.0.1:0";
+	b = site_new(1, "b", 2, "k", 3000, "a");
+	memset(&pc, 0, sizeof(pc));
+	pc.name = "b";
+	loopback(&pc.address, peer_net_port(b->net));
+	conf.peers = &pc;
+	conf.npeers = 1;
+
+	peer_register(&daemon_cb);
+	ck_assert_int_eq(peer_init(base, &cause), 0);
+	point(b, "a", peer_net_port(peer_net_of(peer_find("b"))));
+	/* b dials first at 50 ms back-off; a's own first dial is <250 ms. */
+	ck_assert(run_until(daemon_b_up, 3000));
+	ck_assert_int_eq(daemon_ups, 1);
+	ck_assert_ptr_eq(peer_by_id(2), peer_find("b"));
+	ck_assert(peer_find("b")->epoch == b->epoch);
+	ck_assert(peer_net_find(b->net, "a")->epoch == 0xabcdef);
+
+	json_init(&j);
+	peer_json(&j);
+	doc = json_finish(&j, NULL);
+	ck_assert_ptr_nonnull(strstr(doc, "\"state\":\"up\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"epoch\":\""));
+	free(doc);
+	table = peer_table();
+	ck_assert_ptr_nonnull(strstr(table, "b "));
+	free(table);
+
+	/* Reload without b: the link goes down and stays down. */
+	conf2 = conf;
+	conf2.peers = NULL;
+	conf2.npeers = 0;
+	rd.conf = &conf2;
+	peer_reload();
+	ck_assert_int_eq(daemon_downs, 1);
+	ck_assert_ptr_null(peer_find("b"));
+	ck_assert(run_until(daemon_b_down, 2000));
+	peer_shutdown();
+	ck_assert_ptr_null(peer_find("b"));
+	env = NULL;
+}
+END_TEST
+
+/* No network: section: nothing listens, lookups find nothing. */
+START_TEST(test_daemon_without_network)
+{
+	struct roamd	 rd;
+	struct config	 conf;
+	struct json	 j;
+	char		*cause = NULL, *doc;
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&conf, 0, sizeof(conf));
+	env = &rd;
+	rd.conf = &conf;
+	conf.site_name = "a";
+	conf.site_id = 1;
+	ck_assert_int_eq(peer_init(base, &cause), 0);
+	ck_assert_ptr_null(peer_find("b"));
+	ck_assert(!peer_is_up("b"));
+	json_init(&j);
+	peer_json(&j);
+	doc = json_finish(&j, NULL);
+	ck_assert_str_eq(doc, "[]");
+	free(doc);
+	peer_reload();
+	peer_shutdown();
+	env = NULL;
+}
+END_TEST
+
 static Suite *
 peer_suite(void)
 {
@@ -870,6 +991,8 @@ peer_suite(void)
 	tcase_add_test(tc, test_keepalives_keep_link_up);
 	tcase_add_test(tc, test_restart_changes_epoch);
 	tcase_add_test(tc, test_reload_changes_peers);
+	tcase_add_test(tc, test_daemon_instance_from_config);
+	tcase_add_test(tc, test_daemon_without_network);
 	suite_add_tcase(s, tc);
 	return (s);
 }
