@@ -4,7 +4,8 @@
 # returns to its base user if that user is free and not force_login,
 # else to NoUser.  Dave (204) is force_login: not logged in at start-up,
 # not logged back in by a fallback.  Logout from the handset (*36) and by
-# the admin (roamctl logout).
+# the admin (roamctl logout).  A call to a logged-out user gets busy
+# treatment: their forward on busy, else 486.
 . "$(dirname "$0")/lib.sh"
 
 CFG_EXTRA_EXTENSIONS="  - { number: \"204\", password: \"$(ext_password 204)\",
@@ -13,7 +14,7 @@ CFG_USERS='  - { number: "201", name: "Alice Smith", login_code: "4201" }
   - { number: "202", name: "Bob Jones", login_code: "4202" }
   - { number: "203", name: "Carol White", login_code: "4203" }
   - { number: "204", name: "Dave Brown", login_code: "4204",
-      force_login: true }'
+      force_login: true, forward: { number: "203", on_busy: true } }'
 write_feature_config
 start_roamd
 
@@ -24,7 +25,15 @@ done
 # H5: Dave is not logged in at start-up; phone 204 has nobody.
 assert_where 204 - "force_login Dave is not logged in at start-up"
 assert_user 204 'd["force_login"]' true "roamctl shows force_login"
-call_refused 203 204 '486 Busy Here' "a call to logged-out Dave"
+# H4: busy treatment for a logged-out user: Dave forwards on busy.
+phone_uas 203 uas_answer_div.xml -set from_user 201 \
+    -set from_name "Alice Smith" -set div_user 204
+callee=$SIPP_PID
+rc=0
+phone_call 201 204 || rc=$?
+assert_sipp_ok "$rc" "Alice's call to logged-out Dave is answered"
+expect_sipp_bg_ok "$callee" \
+    "it went to Carol's phone, Dave's forward on busy (Diversion 204)"
 call_refused 204 203 '480 No User Logged In' "a call from NoUser phone 204"
 
 # The admin logs Dave in at his base extension; he logs out himself.
