@@ -1,6 +1,5 @@
 /*
- * SIP transports: UDP sockets and TCP connections (TLS later) from
- * site.sip.  Received bytes are pre-scanned and parsed (sip_msg.c), the
+ * SIP transports: UDP sockets, TCP and TLS connections from site.sip.  Received bytes are pre-scanned and parsed (sip_msg.c), the
  * top Via gets received/rport (RFC 3261 18.2.1, RFC 3581), and the message
  * goes to the input handler (the transaction layer).  Requests too broken
  * to route but good enough to answer are answered here.
@@ -27,12 +26,18 @@ struct sip_peer {
 
 void	sip_transport_init(struct event_base *,
 	    void (*input)(struct sip_msg *, const struct sip_peer *));
-/* Open one listener; 0 or -1 with *cause (static). */
+/*
+ * Open one listener; 0 or -1 with *cause (static).  A tls: listener uses
+ * the contexts of sip_transport_tls(), made from env->conf->sip_tls when
+ * that was not called.
+ */
 int	sip_transport_listen(const struct cfg_addr *, const char **cause);
+/* Load the certificate and key (and CA) for TLS; 0 or -1 with *cause. */
+int	sip_transport_tls(const struct tls_cfg *, const char **cause);
 void	sip_transport_shutdown(void);
 /*
- * Send bytes to peer.  Over TCP use peer->conn if it is still open, else
- * connect to peer->ss.  0 or -1 (the caller treats -1 as a 503).
+ * Send bytes to peer.  Over TCP or TLS use peer->conn if it is still open,
+ * else the open connection to peer->ss, else connect to it.  0 or -1 (the caller treats -1 as a 503).
  */
 int	sip_transport_send(const struct sip_peer *, const char *, size_t);
 int	sip_transport_send_msg(const struct sip_peer *, const struct sip_msg *);

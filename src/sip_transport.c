@@ -1,5 +1,5 @@
 /*
- * SIP over UDP and TCP (RFC 3261 section 18).
+ * SIP over UDP, TCP and TLS (RFC 3261 sections 18 and 26.2).
  *
  * UDP: one non-blocking socket and one libevent event per listener; a
  * wakeup reads up to SIP_UDP_BATCH datagrams so that a burst is drained
@@ -16,6 +16,21 @@
  * one the phone's NAT would refuse.  Idle connections close after ten
  * minutes.
  *
+ * TLS: the same listener and framing as TCP over libevent's OpenSSL
+ * bufferevents, TLS 1.2 or later, one server SSL_CTX for the site
+ * (site.sip_tls cert and key) and one client SSL_CTX for connections we
+ * open when a Contact or peer asks for transport=tls (verified against
+ * site.sip_tls.ca when it is set; otherwise encrypted but unverified, as
+ * phones rarely hold certificates a CA signed).  TLS connections share
+ * the id space and maps of TCP ones, so a phone that registered over TLS
+ * gets its calls on that same connection.  A handshake must finish within
+ * SIP_TLS_HANDSHAKE seconds, so that half-open connections cannot hold
+ * the connection slots.
+ *
+ * Abuse: every received message and every new connection is first judged
+ * by sip_guard.c; a banned source's datagrams are dropped before parsing
+ * and its connections closed.
+ *
  * Received bytes are parsed by sip_msg.c.  A request too broken to route
  * but good enough to answer is answered here; anything else broken is
  * dropped and counted, with at most one warning a minute so that a flood
@@ -30,6 +45,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <inttypes.h>
@@ -40,9 +56,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "config.h"
 #include "hmap.h"
 #include "log.h"
+#include "roamd.h"
+#include "sip_guard.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -54,6 +75,7 @@
 #define SIP_TCP_MAX_CONNS	8192	/* keeps fds for everything else */
 #define SIP_MAX_LISTENERS	16
 #define SIP_BAD_WARN_EVERY	60	/* seconds between rx_bad warnings */
+#define SIP_TLS_HANDSHAKE	10	/* seconds for a TLS handshake */
 
 struct sip_listener {
 	enum sip_transport	 transport;
@@ -85,6 +107,9 @@ static uint64_t			 sip_conn_next = 1;
 static uint64_t			 sip_stat_rx, sip_stat_tx, sip_stat_rx_bad;
 static uint64_t			 sip_bad_unwarned;
 static time_t			 sip_bad_warned;
+static SSL_CTX			*sip_tls_server;	/* tls: listeners */
+static SSL_CTX			*sip_tls_client;	/* connections we open */
+static const char		 sip_cause_refused[] = "refused by guard";
 
 static void	sip_conn_close(struct sip_conn *, const char *);
 
@@ -169,6 +194,103 @@ sip_addr_make(const char *host, int port, struct sockaddr_storage *ss,
 	return (-1);
 }
 
+/* The reason of the last OpenSSL error, for a cause string. */
+static const char *
+sip_tls_error(const char *what, const char *path)
+{
+	static char	 buf[256];
+	char		 reason[128];
+
+	ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+	ERR_clear_error();
+	snprintf(buf, sizeof(buf), "%s %s: %s", what, path, reason);
+	return (buf);
+}
+
+/*
+ * A TLS context: TLS 1.2 or later (RFC 8996 retires 1.0 and 1.1), no
+ * renegotiation (a cheap CPU attack), the site's certificate and key when
+ * given; a client context verifies the other end only when a CA is set.
+ */
+static SSL_CTX *
+sip_tls_ctx(int server, const struct tls_cfg *t, const char **cause)
+{
+	SSL_CTX	*ctx;
+
+	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (ctx == NULL) {
+		*cause = "SSL_CTX_new failed";
+		return (NULL);
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	if (t != NULL && t->cert != NULL) {
+		if (SSL_CTX_use_certificate_chain_file(ctx, t->cert) != 1) {
+			*cause = sip_tls_error("cannot load cert", t->cert);
+			goto fail;
+		}
+		if (t->key == NULL || SSL_CTX_use_PrivateKey_file(ctx, t->key,
+		    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) !=
+		    1) {
+			*cause = sip_tls_error("cannot use key", t->key != NULL ?
+			    t->key : "(none)");
+			goto fail;
+		}
+	}
+	if (!server && t != NULL && t->ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, t->ca, NULL) != 1) {
+			*cause = sip_tls_error("cannot load ca", t->ca);
+			goto fail;
+		}
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	} else if (!server)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return (ctx);
+fail:
+	SSL_CTX_free(ctx);
+	return (NULL);
+}
+
+/* Load site.sip_tls for tls: listeners and outgoing TLS; 0 or -1. */
+int
+sip_transport_tls(const struct tls_cfg *t, const char **cause)
+{
+	SSL_CTX	*srv, *cli;
+
+	if (t == NULL || t->cert == NULL || t->key == NULL) {
+		*cause = "a tls: listener needs site.sip_tls cert and key";
+		return (-1);
+	}
+	if ((srv = sip_tls_ctx(1, t, cause)) == NULL)
+		return (-1);
+	if ((cli = sip_tls_ctx(0, t, cause)) == NULL) {
+		SSL_CTX_free(srv);
+		return (-1);
+	}
+	/* Live connections hold their own references. */
+	SSL_CTX_free(sip_tls_server);
+	SSL_CTX_free(sip_tls_client);
+	sip_tls_server = srv;
+	sip_tls_client = cli;
+	return (0);
+}
+
+/* The client context, made on first use when no tls: listener made it. */
+static SSL_CTX *
+sip_tls_client_ctx(void)
+{
+	const struct tls_cfg	*t = NULL;
+	const char		*cause;
+
+	if (sip_tls_client != NULL)
+		return (sip_tls_client);
+	if (env != NULL && env->conf != NULL)
+		t = &env->conf->sip_tls;
+	if ((sip_tls_client = sip_tls_ctx(0, t, &cause)) == NULL)
+		log_warnx("sip tls client context: %s", cause);
+	return (sip_tls_client);
+}
+
 /* Remember the input handler (the transaction layer). */
 void
 sip_transport_init(struct event_base *base,
@@ -180,6 +302,7 @@ sip_transport_init(struct event_base *base,
 		sip_conns = hmap_new();
 		sip_conns_addr = hmap_new();
 	}
+	sip_guard_init(base);
 }
 
 /*
@@ -296,6 +419,10 @@ sip_transport_udp_read(evutil_socket_t fd, short what, void *arg)
 				    strerror(errno));
 			return;
 		}
+		/* A banned source costs one lookup, before any parsing. */
+		if (sip_guard_message(&peer.ss, buf, (size_t)n < sizeof(buf) ?
+		    (size_t)n : sizeof(buf) - 1) != SIP_GUARD_PASS)
+			continue;
 		if ((size_t)n > sizeof(buf) - 1) {
 			sip_stat_rx++;
 			sip_transport_bad(&peer, "datagram too large");
@@ -459,6 +586,11 @@ sip_conn_frame(struct sip_conn *c, struct evbuffer *in, const char **cause)
 	buf = xmalloc(total + 1);
 	evbuffer_remove(in, buf, total);
 	buf[total] = '\0';
+	if (sip_guard_message(&c->peer.ss, buf, total) != SIP_GUARD_PASS) {
+		free(buf);
+		*cause = sip_cause_refused;
+		return (-1);
+	}
 	sip_transport_handle(buf, total, &c->peer);
 	free(buf);
 	return (1);
@@ -481,10 +613,26 @@ sip_conn_read(struct bufferevent *bev, void *arg)
 		if (hmap_get(sip_conns, key) != c)
 			return;
 	}
-	if (r == -1) {
+	if (r == -1 && cause == sip_cause_refused)
+		sip_conn_close(c, cause);
+	else if (r == -1) {
 		sip_stat_rx++;
 		sip_transport_bad(&c->peer, cause);
 		sip_conn_close(c, cause);
+	}
+}
+
+/* Log why a TLS connection failed (handshake, bad record, ...). */
+static void
+sip_conn_tls_errors(struct sip_conn *c)
+{
+	unsigned long	 e;
+	char		 reason[128];
+
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		ERR_error_string_n(e, reason, sizeof(reason));
+		log_debug("sip tls error conn=%" PRIu64 " peer=%s: %s", c->id,
+		    c->addrkey, reason);
 	}
 }
 
@@ -493,11 +641,17 @@ static void
 sip_conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct sip_conn	*c = arg;
+	struct timeval	 idle = { SIP_TCP_IDLE, 0 };
 
 	if (what & BEV_EVENT_CONNECTED) {
-		log_debug("sip tcp connected conn=%" PRIu64, c->id);
+		/* Connected, or a TLS handshake done: now the idle rule. */
+		bufferevent_set_timeouts(bev, &idle, NULL);
+		log_debug("sip %s connected conn=%" PRIu64,
+		    sip_transport_name(c->peer.transport), c->id);
 		return;
 	}
+	if (c->peer.transport == SIPT_TLS)
+		sip_conn_tls_errors(c);
 	if (what & BEV_EVENT_TIMEOUT)
 		sip_conn_close(c, "idle");
 	else if (what & BEV_EVENT_EOF)
@@ -513,6 +667,7 @@ sip_conn_new(struct bufferevent *bev, enum sip_transport t,
 {
 	struct sip_conn	*c;
 	struct timeval	 idle = { SIP_TCP_IDLE, 0 };
+	struct timeval	 hs = { SIP_TLS_HANDSHAKE, 0 };
 
 	c = xcalloc(1, sizeof(*c));
 	c->id = sip_conn_next++;
@@ -526,8 +681,14 @@ sip_conn_new(struct bufferevent *bev, enum sip_transport t,
 	hmap_put(sip_conns, c->idkey, c);
 	hmap_put(sip_conns_addr, c->addrkey, c);
 	bufferevent_setcb(bev, sip_conn_read, NULL, sip_conn_event, c);
-	/* A read timeout is an idle timeout: every message is a read. */
-	bufferevent_set_timeouts(bev, &idle, NULL);
+	/*
+	 * A read timeout is an idle timeout: every message is a read.  A
+	 * TLS handshake gets a short one for both directions.
+	 */
+	if (t == SIPT_TLS)
+		bufferevent_set_timeouts(bev, &hs, &hs);
+	else
+		bufferevent_set_timeouts(bev, &idle, NULL);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return (c);
 }
@@ -536,8 +697,8 @@ sip_conn_new(struct bufferevent *bev, enum sip_transport t,
 static void
 sip_conn_close(struct sip_conn *c, const char *why)
 {
-	log_debug("sip tcp close conn=%" PRIu64 " peer=%s why=\"%s\"", c->id,
-	    c->addrkey, why);
+	log_debug("sip %s close conn=%" PRIu64 " peer=%s why=\"%s\"",
+	    sip_transport_name(c->peer.transport), c->id, c->addrkey, why);
 	hmap_del(sip_conns, c->idkey);
 	if (hmap_get(sip_conns_addr, c->addrkey) == c)
 		hmap_del(sip_conns_addr, c->addrkey);
@@ -545,23 +706,57 @@ sip_conn_close(struct sip_conn *c, const char *why)
 	free(c);
 }
 
-/* A phone or peer connected to a TCP listener. */
+/*
+ * A bufferevent for a stream: plain for TCP, OpenSSL for TLS (accepting
+ * on a listener, connecting otherwise).  fd -1: not connected yet.
+ */
+static struct bufferevent *
+sip_conn_bev(evutil_socket_t fd, enum sip_transport t, int accepting)
+{
+	struct bufferevent	*bev;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+
+	if (t != SIPT_TLS)
+		return (bufferevent_socket_new(sip_transport_base, fd,
+		    BEV_OPT_CLOSE_ON_FREE));
+	ctx = accepting ? sip_tls_server : sip_tls_client_ctx();
+	if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
+		return (NULL);
+	/* On failure libevent may already have freed ssl: do not. */
+	bev = bufferevent_openssl_socket_new(sip_transport_base, fd, ssl,
+	    accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return (NULL);
+	/* Phones often just close: that is an end, not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return (bev);
+}
+
+/* A phone or peer connected to a TCP or TLS listener. */
 static void
 sip_transport_accept(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct sip_listener	*l = arg;
 	struct bufferevent	*bev;
+	struct sockaddr_storage	 ss;
 
-	if (hmap_count(sip_conns) >= SIP_TCP_MAX_CONNS) {
-		log_warnx("sip tcp refused: too many connections max=%d",
-		    SIP_TCP_MAX_CONNS);
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, (size_t)salen < sizeof(ss) ? (size_t)salen :
+	    sizeof(ss));
+	if (sip_guard_accept(&ss) == -1) {
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(sip_transport_base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	if (hmap_count(sip_conns) >= SIP_TCP_MAX_CONNS) {
+		log_warnx("sip %s refused: too many connections max=%d",
+		    sip_transport_name(l->transport), SIP_TCP_MAX_CONNS);
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((bev = sip_conn_bev(fd, l->transport, 1)) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -606,10 +801,10 @@ sip_transport_listen(const struct cfg_addr *a, const char **cause)
 		*cause = "transport not initialised";
 		return (-1);
 	}
-	if (a->transport == SIPT_TLS) {
-		*cause = "tls not supported yet";
+	if (a->transport == SIPT_TLS && sip_tls_server == NULL &&
+	    sip_transport_tls(env != NULL && env->conf != NULL ?
+	    &env->conf->sip_tls : NULL, cause) == -1)
 		return (-1);
-	}
 	if (sip_nlisteners >= SIP_MAX_LISTENERS) {
 		*cause = "too many listeners";
 		return (-1);
@@ -666,6 +861,10 @@ sip_transport_shutdown(void)
 	sip_conns = sip_conns_addr = NULL;
 	sip_transport_base = NULL;
 	sip_transport_input = NULL;
+	SSL_CTX_free(sip_tls_server);
+	SSL_CTX_free(sip_tls_client);
+	sip_tls_server = sip_tls_client = NULL;
+	sip_guard_shutdown();
 }
 
 /* Send one datagram from the UDP listener of the right family. */
@@ -721,9 +920,7 @@ sip_conn_connect(const struct sip_peer *peer)
 	if (sip_transport_base == NULL ||
 	    hmap_count(sip_conns) >= SIP_TCP_MAX_CONNS)
 		return (NULL);
-	bev = bufferevent_socket_new(sip_transport_base, -1,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
+	if ((bev = sip_conn_bev(-1, peer->transport, 0)) == NULL)
 		return (NULL);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&dst.ss,
 	    dst.sslen) == -1) {
@@ -732,8 +929,8 @@ sip_conn_connect(const struct sip_peer *peer)
 	}
 	c = sip_conn_new(bev, peer->transport,
 	    (const struct sockaddr *)&dst.ss, dst.sslen);
-	log_debug("sip tcp connect conn=%" PRIu64 " peer=%s", c->id,
-	    c->addrkey);
+	log_debug("sip %s connect conn=%" PRIu64 " peer=%s",
+	    sip_transport_name(c->peer.transport), c->id, c->addrkey);
 	return (c);
 }
 
@@ -763,6 +960,7 @@ sip_transport_send(const struct sip_peer *peer, const char *buf, size_t len)
 		r = sip_transport_send_udp(peer, buf, len);
 		break;
 	case SIPT_TCP:
+	case SIPT_TLS:
 		r = sip_transport_send_tcp(peer, buf, len);
 		break;
 	default:

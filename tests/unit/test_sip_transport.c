@@ -8,7 +8,14 @@
 
 #include <check.h>
 #include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,7 @@
 
 #include "config.h"
 #include "roamd.h"
+#include "sip_guard.h"
 #include "sip_msg.h"
 #include "sip_transport.h"
 #include "xmalloc.h"
@@ -82,6 +90,7 @@ teardown(void)
 	int	 i;
 
 	sip_transport_shutdown();
+	sip_guard_set_limits(NULL);
 	for (i = 0; i < nin; i++)
 		sip_msg_free(in[i]);
 	event_base_free(base);
@@ -414,14 +423,230 @@ START_TEST(test_tcp_outgoing_connects_and_reads_replies)
 }
 END_TEST
 
-START_TEST(test_tls_refused_for_now)
+START_TEST(test_tls_needs_certificate_and_key)
 {
 	struct cfg_addr	 a;
+	struct tls_cfg	 t = { NULL, "/nonexistent/sip.pem", "/x.key" };
 	const char	*cause = NULL;
 
 	make_addr(&a, SIPT_TLS, 0);
 	ck_assert_int_eq(sip_transport_listen(&a, &cause), -1);
-	ck_assert_str_eq(cause, "tls not supported yet");
+	ck_assert_str_eq(cause, "a tls: listener needs site.sip_tls cert and "
+	    "key");
+	ck_assert_int_eq(sip_transport_tls(&t, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "/nonexistent/sip.pem"));
+}
+END_TEST
+
+static char	 tls_dir[64];
+static char	 tls_cert[96], tls_key[96];
+static int	 tls_port;
+
+/* A throwaway self-signed certificate and key for 127.0.0.1 on disk. */
+static void
+tls_make_cert(void)
+{
+	EVP_PKEY	*pk;
+	X509		*x;
+	X509_NAME	*name;
+	FILE		*f;
+
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/roam-tls-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tls_dir));
+	snprintf(tls_cert, sizeof(tls_cert), "%s/sip.pem", tls_dir);
+	snprintf(tls_key, sizeof(tls_key), "%s/sip.key", tls_dir);
+	pk = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(pk);
+	x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, pk);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"127.0.0.1", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	ck_assert_int_gt(X509_sign(x, pk, EVP_sha256()), 0);
+	ck_assert_ptr_nonnull(f = fopen(tls_cert, "w"));
+	PEM_write_X509(f, x);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(tls_key, "w"));
+	PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+}
+
+/* setup() plus a tls: listener with a fresh certificate. */
+static void
+tls_setup(void)
+{
+	struct tls_cfg	 t;
+	struct cfg_addr	 a;
+	const char	*cause = NULL;
+
+	setup();
+	tls_make_cert();
+	t.ca = NULL;
+	t.cert = tls_cert;
+	t.key = tls_key;
+	ck_assert_int_eq(sip_transport_tls(&t, &cause), 0);
+	make_addr(&a, SIPT_TLS, 0);
+	ck_assert_int_eq(sip_transport_listen(&a, &cause), 0);
+	sip_transport_local(SIPT_TLS, &tls_port);
+	ck_assert_int_ne(tls_port, 5060);
+}
+
+/* teardown() plus the certificate files. */
+static void
+tls_teardown(void)
+{
+	teardown();
+	unlink(tls_cert);
+	unlink(tls_key);
+	rmdir(tls_dir);
+}
+
+/* A TLS "phone": a client bufferevent connecting to our tls: port. */
+static struct bufferevent *
+tls_phone(SSL_CTX **ctxp, int *lport)
+{
+	struct sockaddr_in	 sin = server_addr(tls_port);
+	struct sockaddr_in	 me;
+	socklen_t		 len = sizeof(me);
+	struct bufferevent	*bev;
+	SSL_CTX			*ctx;
+
+	ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	bev = bufferevent_openssl_socket_new(base, -1, SSL_new(ctx),
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	ck_assert_ptr_nonnull(bev);
+	ck_assert_int_eq(bufferevent_socket_connect(bev,
+	    (struct sockaddr *)&sin, sizeof(sin)), 0);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	run_for(20);
+	ck_assert_int_eq(getsockname(bufferevent_getfd(bev),
+	    (struct sockaddr *)&me, &len), 0);
+	*lport = ntohs(me.sin_port);
+	*ctxp = ctx;
+	return (bev);
+}
+
+/* What the TLS phone has received within max_ms (NUL-terminated). */
+static void
+tls_phone_read(struct bufferevent *bev, char *buf, size_t len, int max_ms)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	int		 waited;
+	size_t		 n;
+
+	for (waited = 0; waited < max_ms; waited += 5) {
+		if (evbuffer_get_length(in) > 0)
+			break;
+		run_for(5);
+	}
+	n = evbuffer_remove(in, buf, len - 1);
+	buf[n == (size_t)-1 ? 0 : n] = '\0';
+}
+
+START_TEST(test_tls_phone_gets_responses_and_requests_on_its_connection)
+{
+	const char		*msg = OPTIONS("tls1", "", "0");
+	struct bufferevent	*phone;
+	struct sip_msg		*resp;
+	struct sip_peer		 to;
+	SSL_CTX			*ctx;
+	char			 buf[4096], text[64];
+	int			 lport;
+
+	phone = tls_phone(&ctx, &lport);
+	bufferevent_write(phone, msg, strlen(msg));
+	run_until(&nin, 1, 2000);
+	ck_assert_int_eq(nin, 1);
+	ck_assert_int_eq(in_peer[0].transport, SIPT_TLS);
+	ck_assert_uint_ne(in_peer[0].conn, 0);
+	/* The response goes back over the same TLS connection. */
+	resp = sip_msg_response(in[0], 200, "OK", "totag1");
+	ck_assert_int_eq(sip_transport_send_msg(&in_peer[0], resp), 0);
+	sip_msg_free(resp);
+	tls_phone_read(phone, buf, sizeof(buf), 2000);
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200 OK", 14) == 0, "got %s", buf);
+	/* A request to the phone's contact (no id) finds the connection. */
+	snprintf(text, sizeof(text), "tls:127.0.0.1:%d", lport);
+	ck_assert_int_eq(sip_peer_parse(text, &to), 0);
+	ck_assert_int_eq(sip_transport_send(&to, msg, strlen(msg)), 0);
+	tls_phone_read(phone, buf, sizeof(buf), 2000);
+	ck_assert_str_eq(buf, msg);
+	bufferevent_free(phone);
+	SSL_CTX_free(ctx);
+}
+END_TEST
+
+START_TEST(test_tls_outgoing_connection_to_a_tls_contact)
+{
+	const char	*msg = OPTIONS("tlsout", "", "0");
+	struct sip_peer	 to;
+	char		 text[64];
+
+	/* Our own tls: listener stands in for a phone's. */
+	snprintf(text, sizeof(text), "tls:127.0.0.1:%d", tls_port);
+	ck_assert_int_eq(sip_peer_parse(text, &to), 0);
+	ck_assert_int_eq(sip_transport_send(&to, msg, strlen(msg)), 0);
+	ck_assert_int_eq(sip_transport_send(&to, msg, strlen(msg)), 0);
+	run_until(&nin, 2, 3000);
+	ck_assert_int_eq(nin, 2);
+	ck_assert_int_eq(in_peer[0].transport, SIPT_TLS);
+	ck_assert_str_eq(sip_msg_callid(in[1]), "call-tlsout");
+	/* Both went over one connection. */
+	ck_assert_uint_eq(in_peer[0].conn, in_peer[1].conn);
+}
+END_TEST
+
+START_TEST(test_tls_port_ignores_plain_text)
+{
+	struct sockaddr_in	 sin = server_addr(tls_port);
+	const char		*msg = OPTIONS("plain", "", "0");
+	char			 buf[256];
+	int			 fd = client_socket(SOCK_STREAM, NULL);
+
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	ck_assert_int_eq(write(fd, msg, strlen(msg)), (ssize_t)strlen(msg));
+	/* The handshake fails: the connection ends, nothing is handled. */
+	ck_assert_int_le(read_reply(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_int_eq(nin, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_banned_source_dropped_and_refused)
+{
+	struct security_cfg	 lim;
+	const char		*msg = OPTIONS("flood", "", "0");
+	char			 buf[256];
+	int			 fd, i;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.sip_rate = 1;
+	lim.sip_burst = 3;
+	lim.ban_time = 60;
+	sip_guard_set_limits(&lim);
+	fd = client_socket(SOCK_DGRAM, NULL);
+	for (i = 0; i < 10; i++)
+		udp_send(fd, msg);
+	run_for(50);
+	/* Three pass, the fourth bans, the rest never reach the parser. */
+	ck_assert_int_eq(nin, 3);
+	ck_assert_int_eq(sip_guard_banned(), 1);
+	ck_assert_uint_eq(sip_transport_rx(), 3);
+	close(fd);
+	/* Its TCP connections are closed at once. */
+	fd = tcp_connect();
+	ck_assert_int_eq(read_reply(fd, buf, sizeof(buf), 1000), 0);
+	close(fd);
+	ck_assert_int_eq(nin, 3);
 }
 END_TEST
 
@@ -490,9 +715,19 @@ sip_transport_suite(void)
 	tcase_add_test(tc, test_tcp_oversize_closes_only_that_connection);
 	tcase_add_test(tc, test_tcp_response_goes_back_on_same_connection);
 	tcase_add_test(tc, test_tcp_outgoing_connects_and_reads_replies);
-	tcase_add_test(tc, test_tls_refused_for_now);
+	tcase_add_test(tc, test_tls_needs_certificate_and_key);
+	tcase_add_test(tc, test_banned_source_dropped_and_refused);
 	tcase_add_test(tc, test_local_address_of_first_listener);
 	tcase_add_test(tc, test_peer_helpers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tls");
+	tcase_add_checked_fixture(tc, tls_setup, tls_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc,
+	    test_tls_phone_gets_responses_and_requests_on_its_connection);
+	tcase_add_test(tc, test_tls_outgoing_connection_to_a_tls_contact);
+	tcase_add_test(tc, test_tls_port_ignores_plain_text);
 	suite_add_tcase(s, tc);
 	return (s);
 }
