@@ -31,6 +31,7 @@
 #include "log.h"
 #include "registrar.h"
 #include "roamd.h"
+#include "sip_guard.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -448,6 +449,7 @@ registrar_check(struct sip_tx *tx, const struct sip_msg *req,
 	    (a.username != NULL ? a.username : "-"),
 	    registrar_src(tx, src, sizeof(src)), why,
 	    sip_msg_callid(req) != NULL ? sip_msg_callid(req) : "-");
+	sip_guard_auth_failed(sip_tx_peer(tx));
 	registrar_reply(tx, req, ANS_FORBIDDEN, NULL, NULL);
 	return (NULL);
 }
