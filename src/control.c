@@ -32,10 +32,13 @@
 #include "call.h"
 #include "config.h"
 #include "control.h"
+#include "directory.h"
 #include "hotdesk.h"
 #include "json.h"
 #include "log.h"
+#include "peer.h"
 #include "registrar.h"
+#include "remote.h"
 #include "rights.h"
 #include "roamd.h"
 #include "settings.h"
@@ -79,7 +82,8 @@ static int	control_user(char **, int, struct evbuffer *, char **);
 static int	control_regs(char **, int, struct evbuffer *, char **);
 static int	control_calls(char **, int, struct evbuffer *, char **);
 static int	control_reload(char **, int, struct evbuffer *, char **);
-static int	control_later(char **, int, struct evbuffer *, char **);
+static int	control_peers(char **, int, struct evbuffer *, char **);
+static int	control_directory(char **, int, struct evbuffer *, char **);
 static int	control_login(char **, int, struct evbuffer *, char **);
 static int	control_logout(char **, int, struct evbuffer *, char **);
 
@@ -90,8 +94,8 @@ static const struct control_cmd control_cmds[] = {
 	{ "regs",	0, 0, "regs",			control_regs },
 	{ "calls",	0, 0, "calls",			control_calls },
 	{ "reload",	0, 0, "reload",			control_reload },
-	{ "peers",	0, 0, "peers",			control_later },
-	{ "directory",	0, 0, "directory",		control_later },
+	{ "peers",	0, 0, "peers",			control_peers },
+	{ "directory",	0, 0, "directory",		control_directory },
 	{ "login",	2, 2, "login USER EXTENSION",	control_login },
 	{ "logout",	1, 1, "logout USER",		control_logout },
 };
@@ -318,15 +322,33 @@ control_rights_now(const struct user *u)
 	return (r != NULL ? r->name : NULL);
 }
 
-/*
- * R8: appearance buttons do not operate for a remote hot desker.  Every
- * user this site knows today is at home, so all buttons operate; the
- * multi-site release decides this per button.
- */
+/* R8: appearance buttons of or onto a remote hot desker do not operate. */
 static int
 control_button_active(const struct user *u, const struct button *btn)
 {
-	return (1);
+	return (remote_button_active(u, btn));
+}
+
+/*
+ * Where a user is: logged in here, or (R1) on another site as the
+ * directory says; home is another site for a visitor.
+ */
+static void
+control_where(const struct user *u, const char **home, const char **site,
+    const char **ext)
+{
+	const struct dir_entry	*e;
+
+	*home = user_visitor_home(u->number);
+	if (*home == NULL)
+		*home = env->conf->site_name;
+	*ext = hotdesk_user_ext(u->number);
+	*site = *ext != NULL ? env->conf->site_name : NULL;
+	if (*ext == NULL && (e = directory_lookup(u->number)) != NULL &&
+	    e->site != NULL && strcmp(e->site, env->conf->site_name) != 0) {
+		*site = e->site;
+		*ext = e->ext;
+	}
 }
 
 /*
@@ -393,22 +415,22 @@ control_buttons_json(struct json *j, const struct user *u)
 static void
 control_user_json(struct json *j, const struct user *u)
 {
-	const char		*ext = hotdesk_user_ext(u->number);
-	const char		*site = env->conf->site_name;
+	const char		*ext, *site, *home;
 	struct user_settings	 us;
 	time_t			 since, until;
 	int			 failures;
 
+	control_where(u, &home, &site, &ext);
 	control_settings(u, &us);
 	failures = control_lock(u, &until);
-	since = ext != NULL ? hotdesk_user_since(u->number) : 0;
+	since = hotdesk_user_since(u->number);
 	json_obj_begin(j, NULL);
 	json_str(j, "number", u->number);
 	json_str(j, "name", u->name);
-	json_str(j, "home", site);
-	json_str(j, "site", ext != NULL ? site : NULL);
+	json_str(j, "home", home);
+	json_str(j, "site", site);
 	json_str(j, "extension", ext);
-	json_str(j, "state", ext != NULL ? "logged_in" : "logged_out");
+	json_str(j, "state", site != NULL ? "logged_in" : "logged_out");
 	if (since != 0)
 		json_int(j, "logged_in_since", (long long)since);
 	else
@@ -535,27 +557,27 @@ control_buttons_text(struct evbuffer *b, const struct user *u)
 static void
 control_user_text(struct evbuffer *b, const struct user *u)
 {
-	const char		*ext = hotdesk_user_ext(u->number);
+	const char		*ext, *site, *home;
 	const char		*eff = control_rights_now(u);
 	struct user_settings	 us;
 	char			 since[32], until[32];
 	time_t			 lock;
 	int			 failures;
 
+	control_where(u, &home, &site, &ext);
 	control_settings(u, &us);
 	failures = control_lock(u, &lock);
-	control_time(since, sizeof(since), ext != NULL ?
-	    hotdesk_user_since(u->number) : 0);
+	control_time(since, sizeof(since), hotdesk_user_since(u->number));
 	control_time(until, sizeof(until), lock);
 
 #define KV(k, fmt, ...) \
 	evbuffer_add_printf(b, "%-22s " fmt "\n", k, __VA_ARGS__)
 	KV("number", "%s", u->number);
 	KV("name", "%s", u->name);
-	KV("home", "%s", env->conf->site_name);
-	KV("site", "%s", ext != NULL ? env->conf->site_name : "-");
+	KV("home", "%s", home);
+	KV("site", "%s", site != NULL ? site : "-");
 	KV("extension", "%s", ext != NULL ? ext : "-");
-	KV("state", "%s", ext != NULL ? "logged_in" : "logged_out");
+	KV("state", "%s", site != NULL ? "logged_in" : "logged_out");
 	KV("logged in since", "%s", since);
 	if (lock != 0)
 		KV("login", "locked until %s (%d wrong codes)", until,
@@ -979,11 +1001,42 @@ control_logout(char **argv, int json, struct evbuffer *b, char **err)
 	return (control_user_after(argv[1], json, b));
 }
 
-/* Commands whose modules come with later releases. */
+/* peers: the peer sites and their links (peer.c). */
 static int
-control_later(char **argv, int json, struct evbuffer *b, char **err)
+control_peers(char **argv, int json, struct evbuffer *b, char **err)
 {
-	return (control_error(err, "not available yet"));
+	struct json	 j;
+	char		*text;
+
+	if (json) {
+		json_init(&j);
+		peer_json(&j);
+		control_json_out(&j, b);
+		return (0);
+	}
+	text = peer_table();
+	evbuffer_add(b, text, strlen(text));
+	free(text);
+	return (0);
+}
+
+/* directory: every network user, home and where they are (R1). */
+static int
+control_directory(char **argv, int json, struct evbuffer *b, char **err)
+{
+	struct json	 j;
+	char		*text;
+
+	if (json) {
+		json_init(&j);
+		directory_json(&j);
+		control_json_out(&j, b);
+		return (0);
+	}
+	text = directory_table();
+	evbuffer_add(b, text, strlen(text));
+	free(text);
+	return (0);
 }
 
 /* Split line into words in place; returns the count or -1 if too many. */

@@ -22,7 +22,9 @@
 #include "db.h"
 #include "hotdesk.h"
 #include "log.h"
+#include "peer.h"
 #include "registrar.h"
+#include "remote.h"
 #include "roamd.h"
 #include "settings.h"
 #include "sip_msg.h"
@@ -171,6 +173,8 @@ roamd_reload(char **errs)
 	registrar_reload();
 	hotdesk_reload();
 	settings_reload();
+	remote_reload();
+	peer_reload();
 	log_info("reload ok file=%s users=%zu extensions=%zu", env->conffile,
 	    conf->nusers, conf->nextensions);
 	return (0);
@@ -259,6 +263,9 @@ roamd_start(void)
 	registrar_init();
 	hotdesk_init();
 	settings_init();
+	remote_init();		/* registers its peer callbacks first */
+	if (peer_init(env->base, &cause) == -1)
+		fatalx("network: %s", cause);
 	call_init();
 	if (control_init(env->base, env->conf->control, &cause) == -1)
 		fatalx("control socket %s: %s", env->conf->control, cause);
@@ -271,6 +278,8 @@ roamd_stop(void)
 	size_t	 i;
 
 	control_shutdown();
+	peer_shutdown();
+	remote_shutdown();	/* pending remote logins end before calls */
 	call_shutdown();
 	settings_shutdown();
 	hotdesk_shutdown();

@@ -335,8 +335,11 @@ remote_send_sync(const char *site)
 void
 remote_peer_up(const char *site, int restarted)
 {
-	struct rq_site	*s = rq_site_get(site);
+	struct rq_site	*s;
 
+	if (rq_sites == NULL)
+		return;
+	s = rq_site_get(site);
 	log_info("remote link up peer=%s restarted=%d queued=%d", site,
 	    restarted, db_peerq_count(site));
 	s->last_sent = 0;
@@ -355,6 +358,8 @@ remote_peer_down(const char *site)
 {
 	struct rq_site	*s;
 
+	if (rq_sites == NULL)
+		return;
 	log_info("remote link down peer=%s", site);
 	if ((s = hmap_get(rq_sites, site)) != NULL) {
 		s->last_sent = 0;
@@ -402,6 +407,8 @@ remote_location(const char *site, const struct peer_msg *m)
 void
 remote_peer_message(const char *site, const struct peer_msg *m)
 {
+	if (rq_sites == NULL)
+		return;
 	switch (m->type) {
 	case PT_DIR_SYNC:
 		remote_dir_sync(site, m);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "control.h"
 #include "db.h"
+#include "directory.h"
 #include "hotdesk.h"
 #include "log.h"
 #include "registrar.h"
@@ -338,10 +339,19 @@ START_TEST(test_bad_requests_say_why)
 }
 END_TEST
 
-START_TEST(test_later_commands_not_available_yet)
+START_TEST(test_peers_and_directory_answer)
 {
-	run_err("peers", "not available yet");
-	run_err("directory", "not available yet");
+	char	*out;
+
+	directory_init();
+	out = run_ok("json directory");
+	ck_assert_ptr_nonnull(strstr(out, "\"number\":\"201\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"home\":\"london\""));
+	free(out);
+	directory_shutdown();
+	out = run_ok("json peers");		/* no network: no peers */
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
 }
 END_TEST
 
@@ -555,7 +565,7 @@ control_suite(void)
 	tcase_add_test(tc, test_user_shows_the_login_lock);
 	tcase_add_test(tc, test_unknown_user_is_an_error);
 	tcase_add_test(tc, test_bad_requests_say_why);
-	tcase_add_test(tc, test_later_commands_not_available_yet);
+	tcase_add_test(tc, test_peers_and_directory_answer);
 	tcase_add_test(tc, test_admin_login_and_logout_move_the_user);
 	tcase_add_test(tc, test_regs_show_seconds_remaining);
 	tcase_add_test(tc, test_calls_empty);
