@@ -743,7 +743,7 @@ http_init(struct event_base *base, const char *addr, const char *tokenfile,
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	int			 fd, port;
+	int			 fd, port = 0;
 
 	*cause = NULL;
 	if (addr == NULL)
