@@ -62,6 +62,8 @@ const char	*hotdesk_reason_name(enum hotdesk_reason);
 /* fn(user, ext or NULL, why) after every login and logout. */
 void		 hotdesk_set_observer(void (*)(const char *, const char *,
 		    enum hotdesk_reason));
+/* fn(user) says the user is logged in on another site: not free (H3). */
+void		 hotdesk_set_away_check(int (*)(const char *));
 /* Drop a user's state without fallbacks (a visitor's record left). */
 void		 hotdesk_forget(const char *user);
 

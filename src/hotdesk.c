@@ -453,12 +453,8 @@ hotdesk_set_observer(void (*fn)(const char *, const char *,
 
 /*
  * Who says a user is logged in on another site (remote.c): such a user is
- * not free for the automatic logins of H3/H5.  The prototype lives in
- * remote.c until hotdesk.h declares it.
+ * not free for the automatic logins of H3/H5.
  */
-void	hotdesk_set_away_check(int (*)(const char *));
-
-/* Register the away check. */
 void
 hotdesk_set_away_check(int (*fn)(const char *))
 {

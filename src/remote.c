@@ -33,9 +33,6 @@
 #include "users.h"
 #include "xmalloc.h"
 
-/* hotdesk.c: users away on a host are not free for automatic logins. */
-void	hotdesk_set_away_check(int (*)(const char *));
-
 /* Per peer site: what of the queue went out on the current link. */
 struct rq_site {
 	char		*name;
