@@ -50,10 +50,10 @@ roamctl_help(FILE *f)
 "  regs                 registered phones and their contacts\n"
 "  calls                calls in progress\n"
 "  reload               re-read the configuration file\n"
-"  peers                peer sites (not available yet)\n"
-"  directory            the network directory (not available yet)\n"
-"  login USER EXTENSION log a user in at an extension (not available yet)\n"
-"  logout USER          log a user out (not available yet)\n"
+"  peers                peer sites: link state, epoch, flaps\n"
+"  directory            every network user: home and current site\n"
+"  login USER EXTENSION log a user in at an extension (admin)\n"
+"  logout USER          log a user out; fallbacks apply (admin)\n"
 "\n"
 "exit status: 0 ok, 1 error, 2 cannot connect to roamd\n");
 }
