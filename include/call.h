@@ -12,9 +12,22 @@
 #include <stddef.h>
 #include <time.h>
 
+struct dir_entry;
 struct sip_tx;
 struct sip_msg;
 struct sip_peer;
+
+/*
+ * What call routing asks of the network (DESIGN.md R1, section 5): where
+ * a user is, whether a site's peer link is up, which site has an id.  The
+ * daemon uses the directory and the peer links; unit tests stand in with
+ * call_set_net(), as they do for the transport with sip_tx_core.send.
+ */
+struct call_net {
+	const struct dir_entry	*(*lookup)(const char *number);
+	int			 (*site_up)(const char *name);
+	const char		*(*site_by_id)(int id);	/* name or NULL */
+};
 
 /* What roamctl calls shows of a call. */
 struct call_info {
@@ -38,5 +51,7 @@ void	call_ack_timeout(struct sip_tx *);
 void	call_stray_response(const struct sip_msg *, const struct sip_peer *);
 void	call_foreach(void (*)(const struct call_info *, void *), void *);
 size_t	call_count(void);
+/* Replace the network queries (NULL: the daemon's own). */
+void	call_set_net(const struct call_net *);
 
 #endif

@@ -17,7 +17,9 @@
 #include "sip_transport.h"
 #include "sip_tx.h"
 
+struct cfg_addr;
 struct event;
+struct peer_cfg;
 struct user;
 struct trunk;
 struct call_feature;
@@ -26,6 +28,8 @@ struct call_feature;
 #define CALL_NO_ANSWER_SECS	120	/* ringing ends with 480 after this */
 #define CALL_MAX_FORWARDS	70
 #define CALL_MAX_FWD_HOPS	5	/* forwards one call may follow */
+#define CALL_SITE_MAX_HOPS	4	/* sites one call may cross (482) */
+#define CALL_SITE_MAX_CODES	48	/* user codes a break out carries */
 
 /* Why a call is forwarded (log names and RFC 5806 Diversion reasons). */
 enum call_fwd_reason {
@@ -64,6 +68,7 @@ struct call_leg {
 	/* Callee forks only. */
 	char		*ruri;		/* of the initial INVITE */
 	char		*trunk;		/* trunk name of a trunk fork */
+	char		*site;		/* peer site name of a site fork */
 	struct sip_tx	*tx;		/* its INVITE while pending */
 	int		 sending;	/* inside sip_tx_send() */
 	int		 sync_status;	/* final reported while sending */
@@ -148,6 +153,19 @@ struct call {
 
 	/* A feature code the daemon answers itself (call_feature.c). */
 	struct call_feature	*feature;
+
+	/* Between sites (call_site.c). */
+	char			*from_site;	/* a peer's call: its name */
+	int			 hops;		/* its X-Roam-Hops, else 0 */
+	struct user		*as_user;	/* a break out's user (in) */
+	struct call_hdr		*xhdrs;		/* site forks' extra headers */
+	size_t			 nxhdrs;
+};
+
+/* One extra header a site fork's INVITE carries (break out). */
+struct call_hdr {
+	char	*name;
+	char	*value;
 };
 
 /* What routing decided for a dialled string. */
@@ -155,6 +173,8 @@ enum call_route_kind {
 	ROUTE_USER,		/* ring a user of this site */
 	ROUTE_TRUNK,		/* out on a trunk */
 	ROUTE_FEATURE,		/* a feature code the daemon answers */
+	ROUTE_SITE,		/* a user logged in (or homed) at a site */
+	ROUTE_BREAKOUT,		/* digits dialled at another site (B1) */
 	ROUTE_REJECT		/* answer the caller with answer */
 };
 
@@ -165,6 +185,8 @@ struct call_route {
 	enum sip_answer		 answer;
 	int			 emergency;	/* D3: dial_emergency */
 	struct dp_match		 match;		/* ROUTE_FEATURE */
+	char			 site[64];	/* ROUTE_SITE, ROUTE_BREAKOUT */
+	char			 user[DP_NUMBER_MAX]; /* who breaks out */
 };
 
 /* call.c */
@@ -194,6 +216,30 @@ void		 call_invite(struct sip_tx *, const struct sip_msg *);
 int		 call_route(const struct call *, const struct user *,
 		    const char *dialled, struct call_route *);
 void		 call_fork_cancel_all(struct call *, struct call_leg *except);
+void		 call_route_apply(struct call *, const struct call_route *);
+struct call_leg	*call_fork_add(struct call *, const char *ruri,
+		    const struct sip_peer *, const char *to, const char *trunk);
+void		 call_send_forks(struct call *);
+void		 call_set_ring_user(struct call *, const char *);
+void		 call_visit(struct call *, const char *);
+char		*call_target_uri(const struct cfg_addr *, const char *number,
+		    struct sip_peer *);
+
+/* call_site.c */
+const struct peer_cfg *call_site_from(const struct sip_peer *,
+		    const struct sip_msg *);
+void		 call_from_site(struct call *, const struct peer_cfg *,
+		    const struct sip_msg *);
+int		 call_site_user_route(const char *number,
+		    struct call_route *);
+void		 call_site_breakout_route(const struct call *,
+		    const struct user *, const struct dp_match *,
+		    struct call_route *);
+void		 call_site_ring(struct call *, const char *site,
+		    const char *number);
+void		 call_site_breakout(struct call *, const struct call_route *);
+void		 call_site_headers(const struct call_leg *, struct sip_msg *);
+void		 call_site_free(struct call *);
 
 /* call_feature.c */
 void		 call_feature_start(struct call *, const struct dp_match *);

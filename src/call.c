@@ -32,12 +32,11 @@
 #include "sip_status.h"
 #include "sip_transport.h"
 #include "sip_tx.h"
+#include "users.h"
 #include "xmalloc.h"
 
 static struct hmap		*call_by_caller;  /* "Call-ID\ntag" -> call */
 static struct hmap		*call_by_callee;  /* fork Call-ID -> leg */
-static struct hmap		*call_users;	  /* user number -> user */
-static const struct config	*call_users_conf; /* config they came from */
 
 /* Set up the indexes. */
 void
@@ -69,6 +68,7 @@ call_leg_free(struct call_leg *l)
 	free(l->target);
 	free(l->ruri);
 	free(l->trunk);
+	free(l->site);
 	free(l->reason);
 	free(l->ack_body);
 	free(l->ack_ctype);
@@ -105,6 +105,7 @@ call_free(struct call *c)
 	for (i = 0; i < c->ndiversions; i++)
 		free(c->diversions[i]);
 	free(c->location);
+	call_site_free(c);
 	free(c);
 }
 
@@ -178,10 +179,7 @@ call_shutdown(void)
 	}
 	if (call_by_callee != NULL)
 		hmap_free(call_by_callee, NULL);
-	if (call_users != NULL)
-		hmap_free(call_users, NULL);
-	call_by_caller = call_by_callee = call_users = NULL;
-	call_users_conf = NULL;
+	call_by_caller = call_by_callee = NULL;
 }
 
 /* A new call for the caller's INVITE; not yet indexed. */
@@ -453,31 +451,17 @@ call_exists(const struct sip_msg *req)
 	return (found);
 }
 
-/* Rebuild the user index when the config was replaced. */
-static void
-call_users_refresh(void)
-{
-	const struct config	*conf = env->conf;
-	size_t			 i;
-
-	if (call_users != NULL && call_users_conf == conf)
-		return;
-	if (call_users != NULL)
-		hmap_free(call_users, NULL);
-	call_users = hmap_new();
-	call_users_conf = conf;
-	for (i = 0; i < conf->nusers; i++)
-		hmap_put(call_users, conf->users[i].number, &conf->users[i]);
-}
-
-/* A user of this site by number, or NULL; O(1). */
+/*
+ * A user this site acts for, by number, or NULL; O(1).  Visitors (remote
+ * hot deskers logged in here, R2) count: they are rung, dial and are
+ * presented like our own users.
+ */
 const struct user *
 call_user(const char *number)
 {
 	if (number == NULL || env == NULL || env->conf == NULL)
 		return (NULL);
-	call_users_refresh();
-	return (hmap_get(call_users, number));
+	return (user_find(number));
 }
 
 /* A trunk by name, or NULL (few trunks: a scan is fine). */

@@ -39,7 +39,6 @@
 static void	call_fork_cb(struct sip_tx *, const struct sip_msg *, int,
 		    void *);
 static void	call_forks_done(struct call *);
-static void	call_route_apply(struct call *, const struct call_route *);
 static void	call_busy(struct call *, const char *, int, const char *);
 static void	call_forward(struct call *, const char *,
 		    enum call_fwd_reason);
@@ -94,6 +93,8 @@ call_fork_send(struct call_leg *f, const char *authhdr, const char *auth)
 	/* D3: where the emergency caller is. */
 	if (c->emergency && c->location != NULL && *c->location != '\0')
 		sip_msg_add_header(m, "X-Roam-Location", c->location);
+	if (f->site != NULL)
+		call_site_headers(f, m);
 	if (authhdr != NULL)
 		sip_msg_add_header(m, authhdr, auth);
 	if (c->offer != NULL)
@@ -105,9 +106,15 @@ call_fork_send(struct call_leg *f, const char *authhdr, const char *auth)
 	f->sending = 0;
 	if (f->sync_status != 0 || tx == NULL) {
 		f->tx = NULL;
-		f->status = f->trunk != NULL ?
-		    sip_answer_code(ANS_SERVICE_UNAVAILABLE) :
-		    sip_answer_code(ANS_TEMP_UNAVAILABLE);
+		if (f->site != NULL) {
+			f->status = sip_answer_code(ANS_SITE_UNREACHABLE);
+			free(f->reason);
+			f->reason = xstrdup(sip_answer_reason(
+			    ANS_SITE_UNREACHABLE));
+		} else
+			f->status = f->trunk != NULL ?
+			    sip_answer_code(ANS_SERVICE_UNAVAILABLE) :
+			    sip_answer_code(ANS_TEMP_UNAVAILABLE);
 		return (-1);
 	}
 	f->tx = tx;
@@ -115,7 +122,7 @@ call_fork_send(struct call_leg *f, const char *authhdr, const char *auth)
 }
 
 /* Add a fork towards ruri at peer; To names the target. */
-static struct call_leg *
+struct call_leg *
 call_fork_add(struct call *c, const char *ruri, const struct sip_peer *peer,
     const char *to, const char *trunk)
 {
@@ -215,7 +222,7 @@ call_visited(const struct call *c, const char *number)
 }
 
 /* Remember that the call reached this user (loop detection). */
-static void
+void
 call_visit(struct call *c, const char *number)
 {
 	if (call_visited(c, number) ||
@@ -280,7 +287,7 @@ call_start_ringing(struct call *c)
 }
 
 /* Send every fork's INVITE; answer at once if none could go. */
-static void
+void
 call_send_forks(struct call *c)
 {
 	size_t	 i;
@@ -292,7 +299,7 @@ call_send_forks(struct call *c)
 }
 
 /* Whose forks ring now (NULL for a trunk). */
-static void
+void
 call_set_ring_user(struct call *c, const char *number)
 {
 	free(c->ring_user);
@@ -435,7 +442,8 @@ call_forward(struct call *c, const char *user, enum call_fwd_reason why)
 	to = xstrdup(s->fwd_number);
 	call_route(c, u, to, &rt);
 	if (c->ndiversions >= CALL_MAX_FWD_HOPS ||
-	    (rt.kind == ROUTE_USER && call_visited(c, rt.number))) {
+	    ((rt.kind == ROUTE_USER || rt.kind == ROUTE_SITE) &&
+	    call_visited(c, rt.number))) {
 		free(to);
 		call_fwd_stop(c, user, why);
 		return;
@@ -456,21 +464,25 @@ call_forward(struct call *c, const char *user, enum call_fwd_reason why)
 	call_route_apply(c, &rt);
 }
 
-/* Out on a trunk: sip:<number>@<trunk address>. */
-static void
-call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
+/*
+ * The Request-URI for number at a configured address (a trunk's, a peer
+ * site's SIP listener): sip:<number>@<host:port>[;transport=...], the
+ * user part escaped (RFC 3261 25.1).  Fills peer with where to send.
+ */
+char *
+call_target_uri(const struct cfg_addr *a, const char *number,
+    struct sip_peer *peer)
 {
-	struct sip_peer	 peer;
 	char		 text[128], *hostport, *ruri, *to, *u;
 	const char	*tp = "";
 
-	memset(&peer, 0, sizeof(peer));
-	sip_peer_from_cfg(&t->address, &peer);
-	sip_peer_text(&peer, text, sizeof(text));
+	memset(peer, 0, sizeof(*peer));
+	sip_peer_from_cfg(a, peer);
+	sip_peer_text(peer, text, sizeof(text));
 	hostport = strchr(text, ':') != NULL ? strchr(text, ':') + 1 : text;
-	if (peer.transport == SIPT_TCP)
+	if (peer->transport == SIPT_TCP)
 		tp = ";transport=tcp";
-	else if (peer.transport == SIPT_TLS)
+	else if (peer->transport == SIPT_TLS)
 		tp = ";transport=tls";
 	/* Reuse the escaping of call_nameaddr for the user part. */
 	to = call_nameaddr(NULL, number, hostport, NULL);
@@ -478,6 +490,17 @@ call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
 	u[strlen(u) - 1] = '\0';
 	xasprintf(&ruri, "%s%s", u, tp);
 	free(to);
+	return (ruri);
+}
+
+/* Out on a trunk: sip:<number>@<trunk address>. */
+static void
+call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
+{
+	struct sip_peer	 peer;
+	char		*ruri, *to;
+
+	ruri = call_target_uri(&t->address, number, &peer);
 	xasprintf(&to, "<%s>", ruri);
 	free(c->trunk);
 	c->trunk = xstrdup(t->name);
@@ -490,7 +513,8 @@ call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
 
 /* Is a match a dialling feature in scope here? */
 static int
-call_route_feature(const struct dp_match *m, const struct user_rights *r,
+call_route_feature(const struct call *c, const struct user *u,
+    const struct dp_match *m, const struct user_rights *r,
     const char *dialled, struct call_route *rt)
 {
 	const char	*num = m->number[0] != '\0' ? m->number : dialled;
@@ -508,8 +532,8 @@ call_route_feature(const struct dp_match *m, const struct user_rights *r,
 		break;
 	case SC_DIAL:
 		if (m->sc->trunk == NULL) {
-			rt->kind = ROUTE_USER;
-			if (call_user(num) == NULL) {
+			/* A number of this site or of the network (R3). */
+			if (call_site_user_route(num, rt) == 0) {
 				rt->kind = ROUTE_REJECT;
 				rt->answer = ANS_NUMBER_UNOBTAINABLE;
 			}
@@ -528,6 +552,9 @@ call_route_feature(const struct dp_match *m, const struct user_rights *r,
 	case SC_BUSY:
 		rt->kind = ROUTE_REJECT;
 		rt->answer = ANS_BUSY_HERE;
+		return (0);
+	case SC_BREAK_OUT:
+		call_site_breakout_route(c, u, m, rt);
 		return (0);
 	default:
 		rt->kind = ROUTE_REJECT;
@@ -570,17 +597,15 @@ call_route(const struct call *c, const struct user *u, const char *dialled,
 			rt->answer = ANS_NO_USER;
 			return (0);
 		}
-		return (call_route_feature(&m, NULL, dialled, rt));
+		return (call_route_feature(c, NULL, &m, NULL, dialled, rt));
 	}
-	if (call_user(dialled) != NULL) {
-		rt->kind = ROUTE_USER;
-		xstrlcpy(rt->number, dialled, sizeof(rt->number));
+	/* D1, R3: a user anywhere in the network comes first. */
+	if (call_site_user_route(dialled, rt))
 		return (0);
-	}
 	/* D3: no user or rights code may shadow or bar an emergency code. */
 	if (dialplan_match(dialled, NULL, NULL, &conf->short_codes, NULL,
 	    &m) == 0 && m.sc->feature == SC_DIAL_EMERGENCY)
-		return (call_route_feature(&m, NULL, dialled, rt));
+		return (call_route_feature(c, u, &m, NULL, dialled, rt));
 	r = rights_effective(conf, u->user_rights,
 	    u->out_of_hours_user_rights, u->working_hours_time_profile,
 	    time(NULL));
@@ -589,16 +614,23 @@ call_route(const struct call *c, const struct user *u, const char *dialled,
 	    u->number, &m);
 	if (rc == -1)
 		return (0);
-	return (call_route_feature(&m, r, dialled, rt));
+	return (call_route_feature(c, u, &m, r, dialled, rt));
 }
 
 /* Carry out a routing decision. */
-static void
+void
 call_route_apply(struct call *c, const struct call_route *rt)
 {
 	switch (rt->kind) {
 	case ROUTE_USER:
 		call_ring_user(c, rt->number);
+		break;
+	case ROUTE_SITE:
+		call_visit(c, rt->number);
+		call_site_ring(c, rt->site, rt->number);
+		break;
+	case ROUTE_BREAKOUT:
+		call_site_breakout(c, rt);
 		break;
 	case ROUTE_TRUNK:
 		c->emergency = rt->emergency;
@@ -620,17 +652,23 @@ call_from_trunk(struct call *c, const struct trunk *t,
 {
 	const char	*from = sip_msg_from_user(req);
 	const char	*name = sip_msg_from_display(req);
+	struct call_route rt;
 	size_t		 i;
 
+	memset(&rt, 0, sizeof(rt));
 	c->caller_ext = xstrdup(t->name);
 	c->caller_number = xstrdup(from != NULL ? from : "anonymous");
 	if (name != NULL && *name != '\0')
 		c->caller_name = xstrdup(name);
 	for (i = 0; i < t->nincoming; i++) {
-		if (strcmp(t->incoming[i].ddi, c->dialled) == 0) {
+		if (strcmp(t->incoming[i].ddi, c->dialled) != 0)
+			continue;
+		/* R3: to the host when the user is logged in elsewhere. */
+		if (call_site_user_route(t->incoming[i].destination, &rt))
+			call_route_apply(c, &rt);
+		else
 			call_ring_user(c, t->incoming[i].destination);
-			return;
-		}
+		return;
 	}
 	call_reject(c, ANS_UNKNOWN_DDI);
 }
@@ -742,6 +780,7 @@ call_for_us(const char *host)
 void
 call_invite(struct sip_tx *tx, const struct sip_msg *req)
 {
+	const struct peer_cfg	*site = NULL;
 	const struct trunk	*t;
 	struct extension	*ext = NULL;
 	struct call		*c;
@@ -760,7 +799,11 @@ call_invite(struct sip_tx *tx, const struct sip_msg *req)
 		return;
 	}
 	t = call_trunk_by_peer(sip_tx_peer(tx));
-	if (t == NULL && !call_for_us(sip_msg_ruri_host(req))) {
+	/* A peer site's call is trusted by its address (no digest). */
+	if (t == NULL)
+		site = call_site_from(sip_tx_peer(tx), req);
+	if (t == NULL && site == NULL &&
+	    !call_for_us(sip_msg_ruri_host(req))) {
 		log_info("call not for this site call=%s host=%s",
 		    sip_msg_callid(req) != NULL ? sip_msg_callid(req) : "-",
 		    sip_msg_ruri_host(req) != NULL ? sip_msg_ruri_host(req) :
@@ -769,13 +812,16 @@ call_invite(struct sip_tx *tx, const struct sip_msg *req)
 		    sip_answer_reason(ANS_NOT_FOUND));
 		return;
 	}
-	if (t == NULL && (ext = registrar_auth(tx, req)) == NULL)
+	if (t == NULL && site == NULL &&
+	    (ext = registrar_auth(tx, req)) == NULL)
 		return;		/* challenged or refused: answered */
 	c = call_new(tx, req);
 	c->max_forwards = mf < 0 ? CALL_MAX_FORWARDS : mf - 1;
 	call_keep_offer(c, req);
 	if (t != NULL)
 		call_from_trunk(c, t, req);
+	else if (site != NULL)
+		call_from_site(c, site, req);
 	else
 		call_from_phone(c, ext);
 }
@@ -909,7 +955,9 @@ call_fork_failed(struct call_leg *f, const struct sip_msg *resp, int status)
 	enum sip_answer	 ans = ANS_MAX;
 	const char	*reason = resp != NULL ? sip_msg_reason(resp) : NULL;
 
-	if (resp == NULL && status == 408)
+	if (resp == NULL && f->site != NULL)
+		ans = ANS_SITE_UNREACHABLE;	/* no answer from the site */
+	else if (resp == NULL && status == 408)
 		ans = ANS_REQUEST_TIMEOUT;
 	else if (resp == NULL)
 		ans = f->trunk != NULL ? ANS_SERVICE_UNAVAILABLE :

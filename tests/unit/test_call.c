@@ -22,6 +22,7 @@
 #include "call.h"
 #include "config.h"
 #include "db.h"
+#include "directory.h"
 #include "hotdesk.h"
 #include "registrar.h"
 #include "roamd.h"
@@ -30,6 +31,7 @@
 #include "sip_status.h"
 #include "sip_transport.h"
 #include "sip_tx.h"
+#include "users.h"
 #include "xmalloc.h"
 
 #define DOMAIN	"london.example.net"
@@ -275,9 +277,73 @@ addr(struct cfg_addr *a, const char *text)
 static struct user	 users[3];
 static struct extension	 exts[3];
 static struct trunk	 trunks[1];
-static struct ddi_route	 ddis[1];
-static struct shortcode	 sys_codes[5];
+static struct ddi_route	 ddis[2];
+static struct shortcode	 sys_codes[7];
 static struct user_rights rights[1];
+static struct peer_cfg	 peers[2];
+
+/*
+ * The network stand-in (call_set_net): a directory of other sites' users
+ * and which peer links are up, as the directory and peer modules would
+ * report them.
+ */
+#define DIR_MAX	8
+static struct dir_entry	 test_dir[DIR_MAX];
+static size_t		 test_ndir;
+static int		 paris_up, berlin_up;
+
+/* Directory stand-in: the entry of a number, or NULL. */
+static const struct dir_entry *
+test_lookup(const char *number)
+{
+	size_t	 i;
+
+	for (i = 0; i < test_ndir; i++)
+		if (strcmp(test_dir[i].number, number) == 0)
+			return (&test_dir[i]);
+	return (NULL);
+}
+
+/* Peer-link stand-in: is the site's link up? */
+static int
+test_site_up(const char *name)
+{
+	if (strcmp(name, "paris") == 0)
+		return (paris_up);
+	if (strcmp(name, "berlin") == 0)
+		return (berlin_up);
+	return (0);
+}
+
+/* Peer ids as learned from HELLO: paris 2, berlin 3. */
+static const char *
+test_site_by_id(int id)
+{
+	if (id == 2)
+		return ("paris");
+	if (id == 3)
+		return ("berlin");
+	return (NULL);
+}
+
+static const struct call_net	 test_net = {
+	test_lookup, test_site_up, test_site_by_id
+};
+
+/* A user of another site: home, and where logged in (NULL: out). */
+static void
+dir_add(const char *number, const char *name, const char *home,
+    const char *site)
+{
+	struct dir_entry	*d = &test_dir[test_ndir++];
+
+	memset(d, 0, sizeof(*d));
+	d->number = (char *)number;
+	d->name = (char *)name;
+	d->home = (char *)home;
+	d->site = (char *)site;
+	d->local = strcmp(home, "london") == 0;
+}
 
 /* A site with users 201 (Alice Smith), 202, 203 (force_login, out). */
 static void
@@ -299,6 +365,14 @@ setup(void)
 	memset(trunks, 0, sizeof(trunks));
 	test_conf.domain = DOMAIN;
 	test_conf.site_name = "london";
+	test_conf.site_id = 1;
+	memset(peers, 0, sizeof(peers));
+	peers[0].name = "paris";
+	addr(&peers[0].sip, "udp:127.0.0.1:5062");
+	peers[1].name = "berlin";
+	addr(&peers[1].sip, "udp:127.0.0.1:5063");
+	test_conf.peers = peers;
+	test_conf.npeers = 2;
 	users[0].number = "201";
 	users[0].name = "Alice Smith";
 	users[1].number = "202";
@@ -323,8 +397,10 @@ setup(void)
 	trunks[0].auth_password = "secret";
 	ddis[0].ddi = "442071230201";
 	ddis[0].destination = "201";
+	ddis[1].ddi = "442071230203";
+	ddis[1].destination = "203";
 	trunks[0].incoming = ddis;
-	trunks[0].nincoming = 1;
+	trunks[0].nincoming = 2;
 	test_conf.trunks = trunks;
 	test_conf.ntrunks = 1;
 	sys_codes[0] = (struct shortcode){ .code = "9N", .feature = SC_DIAL,
@@ -337,8 +413,12 @@ setup(void)
 	    .feature = SC_DND_ON };
 	sys_codes[4] = (struct shortcode){ .code = "*35*N#",
 	    .feature = SC_EXTN_LOGIN, .number = "N" };
+	sys_codes[5] = (struct shortcode){ .code = "*80*N#",
+	    .feature = SC_BREAK_OUT, .number = "N" };
+	sys_codes[6] = (struct shortcode){ .code = "*81N",
+	    .feature = SC_BREAK_OUT, .number = "N", .site = "paris" };
 	test_conf.short_codes.v = sys_codes;
-	test_conf.short_codes.n = 5;
+	test_conf.short_codes.n = 7;
 	test_conf.lockout_attempts = 4;
 	test_conf.lockout_period = 90;
 	users[0].login_code = "4321";
@@ -360,6 +440,9 @@ setup(void)
 	test_authed = &exts[0];
 	test_nbind = 0;
 	cap_n = 0;
+	test_ndir = 0;
+	paris_up = berlin_up = 1;
+	call_set_net(&test_net);
 }
 
 /* Free everything: the suite runs under ASan. */
@@ -369,9 +452,11 @@ teardown(void)
 	size_t	 i;
 
 	call_shutdown();
+	call_set_net(NULL);
 	sip_tx_shutdown();
 	settings_shutdown();
 	hotdesk_shutdown();
+	users_shutdown();
 	db_close();
 	event_base_free(env->base);
 	for (i = 0; i < cap_n; i++)
@@ -379,6 +464,8 @@ teardown(void)
 	for (i = 0; i < test_nbind; i++)
 		free(test_bind[i].contact);
 	free(trunks[0].address.text);
+	free(peers[0].sip.text);
+	free(peers[1].sip.text);
 }
 
 /* The last call record, copied out. */
@@ -1438,6 +1525,465 @@ START_TEST(test_call_other_domain_not_found)
 }
 END_TEST
 
+/*
+ * A peer site's INVITE from udp:127.0.0.1:port for dialled, with
+ * X-Roam-Site (when site is not NULL), X-Roam-Hops and extra headers
+ * (each ending in CRLF).  The caller is Pierre, 305, of paris.
+ */
+static void
+site_invite(int port, const char *site, int hops, const char *callid,
+    const char *dialled, const char *extra)
+{
+	char	 buf[4096], sh[64] = "", hh[32] = "";
+
+	if (site != NULL)
+		snprintf(sh, sizeof(sh), "X-Roam-Site: %s\r\n", site);
+	if (hops > 0)
+		snprintf(hh, sizeof(hh), "X-Roam-Hops: %d\r\n", hops);
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:%s@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n"
+	    "Max-Forwards: 69\r\n"
+	    "From: \"Pierre\" <sip:305@paris.example.net>;tag=ptag\r\n"
+	    "To: <sip:%s@127.0.0.1:5060>\r\n"
+	    "Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:roam@127.0.0.1:%d>\r\n"
+	    "%s%s%s"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    dialled, port, callid, dialled, callid, port, sh, hh,
+	    extra != NULL ? extra : "", strlen(SDP_A), SDP_A);
+	feed(buf, port);
+}
+
+/* Every value of a header in a captured message, joined with '|'. */
+static void
+header_all(const struct sip_msg *m, const char *name, char *out,
+    size_t len)
+{
+	char	*text, *line, *eol;
+	size_t	 n, tl;
+
+	out[0] = '\0';
+	text = sip_msg_serialize(m, &tl);
+	ck_assert_ptr_nonnull(text);
+	n = strlen(name);
+	for (line = text; (eol = strstr(line, "\r\n")) != NULL &&
+	    eol != line; line = eol + 2) {
+		*eol = '\0';
+		if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+			if (out[0] != '\0')
+				strncat(out, "|", len - strlen(out) - 1);
+			strncat(out, line + n + 1 + (line[n + 1] == ' '),
+			    len - strlen(out) - 1);
+		}
+	}
+	free(text);
+}
+
+START_TEST(test_site_call_from_peer_rings_without_auth)
+{
+	struct sip_msg	*inv;
+	char		*from;
+
+	bind_add("202", 5070);
+	test_authed = NULL;		/* a phone would be challenged */
+	site_invite(5062, "paris", 1, "s1", "202", NULL);
+	ck_assert_int_eq(cap_count(NULL, 407, 5062), 0);
+	inv = cap_find("INVITE", 0, 5070);
+	ck_assert_ptr_nonnull(inv);
+	/* The phone sees the paris caller, not the site. */
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Pierre\" <sip:305@"));
+	free(from);
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Roam-Site"));
+	callee_answer(inv, 200, "btag", SDP_B, 5070);
+	ck_assert_int_eq(cap_count(NULL, 200, 5062), 1);
+}
+END_TEST
+
+START_TEST(test_site_call_from_other_address_challenged)
+{
+	bind_add("202", 5070);
+	test_authed = NULL;
+	/* Right header, wrong address. */
+	site_invite(5064, "paris", 1, "s2", "202", NULL);
+	ck_assert_int_eq(cap_count(NULL, 407, 5064), 1);
+	/* Right address, no X-Roam-Site. */
+	site_invite(5062, NULL, 1, "s3", "202", NULL);
+	ck_assert_int_eq(cap_count(NULL, 407, 5062), 1);
+	/* Paris's address claiming to be berlin. */
+	site_invite(5062, "berlin", 1, "s4", "202", NULL);
+	ck_assert_int_eq(cap_count(NULL, 407, 5062), 2);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5070), 0);
+	ck_assert_uint_eq(call_count(), 0);
+}
+END_TEST
+
+START_TEST(test_site_call_to_user_logged_in_at_paris)
+{
+	struct sip_msg	*inv, *ok;
+	char		*from;
+
+	dir_add("305", "Pierre", "paris", "paris");
+	phone_invite("s5", "305");
+	inv = cap_find("INVITE", 0, 5062);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:305@127.0.0.1:5062");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Site"), "london");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Hops"), "1");
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Roam-Breakout"));
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Alice Smith\" <sip:201@"));
+	free(from);
+	/* Paris answers: an ordinary B2BUA call. */
+	callee_answer(inv, 180, "ptag", NULL, 5062);
+	ck_assert_int_eq(cap_count(NULL, 180, 5061), 1);
+	callee_answer(inv, 200, "ptag", SDP_B, 5062);
+	ok = cap_find(NULL, 200, 5061);
+	ck_assert_ptr_nonnull(ok);
+	phone_in_dialog("ACK", "s5", sip_msg_to_tag(ok), 1, "acks5");
+	ck_assert_int_eq(cap_count("ACK", 0, 5062), 1);
+	phone_in_dialog("BYE", "s5", sip_msg_to_tag(ok), 2, "byes5");
+	ck_assert_int_eq(cap_count("BYE", 0, 5062), 1);
+	cdr_read();
+	ck_assert_str_eq(last_callee_user, "305");
+}
+END_TEST
+
+START_TEST(test_site_own_user_on_host_gets_calls_and_ddi)
+{
+	struct sip_msg	*inv;
+	char		 buf[1024];
+
+	/* 203 is homed here and logged in at paris. */
+	dir_add("203", "Carol", "london", "paris");
+	phone_invite("s6", "203");
+	inv = cap_find("INVITE", 0, 5062);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:203@127.0.0.1:5062");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Site"), "london");
+	/* R3: a DDI on our trunk goes to the host with the carrier's id. */
+	snprintf(buf, sizeof(buf),
+	    "INVITE sip:442071230203@127.0.0.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKsddi\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:447700900999@carrier>;tag=car\r\n"
+	    "To: <sip:442071230203@carrier>\r\n"
+	    "Call-ID: sddi\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:carrier@127.0.0.1:5090>\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	feed(buf, 5090);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 2);
+	inv = cap_find("INVITE", 0, 5062);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:203@127.0.0.1:5062");
+	ck_assert_str_eq(sip_msg_from_user(inv), "447700900999");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Hops"), "1");
+}
+END_TEST
+
+START_TEST(test_site_logged_out_user_goes_home)
+{
+	struct sip_msg	*inv;
+
+	dir_add("306", "Hans", "berlin", NULL);
+	phone_invite("s7", "306");
+	inv = cap_find("INVITE", 0, 5063);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:306@127.0.0.1:5063");
+	/* Berlin's busy treatment comes back as it is. */
+	callee_answer(inv, 486, "btag", NULL, 5063);
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 1);
+	/* Our own logged-out user: busy here (H4), nothing sent. */
+	dir_add("203", "Carol", "london", NULL);
+	phone_invite("s8", "203");
+	ck_assert_int_eq(cap_count(NULL, 486, 5061), 2);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 0);
+}
+END_TEST
+
+START_TEST(test_site_unreachable_480)
+{
+	dir_add("305", "Pierre", "paris", "paris");
+	dir_add("203", "Carol", "london", "paris");
+	dir_add("306", "Hans", "berlin", NULL);
+	paris_up = berlin_up = 0;
+	phone_invite("s9", "305");
+	phone_invite("s10", "203");
+	phone_invite("s11", "306");
+	ck_assert_int_eq(cap_count(NULL, 480, 5061), 3);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    "Site Unreachable");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 0);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5063), 0);
+}
+END_TEST
+
+START_TEST(test_site_peer_call_follows_directory_hop_limited)
+{
+	struct sip_msg	*inv;
+	char		*from;
+
+	/* From paris for a user now at berlin: on to berlin, one hop more. */
+	dir_add("306", "Hans", "london", "berlin");
+	site_invite(5062, "paris", 1, "s12", "306", NULL);
+	inv = cap_find("INVITE", 0, 5063);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Hops"), "2");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Site"), "london");
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Pierre\" <sip:305@"));
+	free(from);
+	/* The fourth site may not pass it on: 482. */
+	site_invite(5062, "paris", 4, "s13", "306", NULL);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5063), 1);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 482, 5062)),
+	    "Loop Detected");
+	/* Past the limit even a local user is refused. */
+	bind_add("202", 5070);
+	site_invite(5062, "paris", 5, "s14", "202", NULL);
+	ck_assert_int_eq(cap_count(NULL, 482, 5062), 2);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5070), 0);
+	/* A number nobody has. */
+	site_invite(5062, "paris", 1, "s15", "9999", NULL);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5062)),
+	    "Number Unobtainable");
+}
+END_TEST
+
+/* A visitor homed at paris: rights and time profile by name. */
+static void
+visitor_add(const char *rights_name, const char *tprof)
+{
+	struct user	*u = xcalloc(1, sizeof(*u));
+
+	u->number = xstrdup("401");
+	u->name = xstrdup("Vera Visitor");
+	u->user_rights = rights_name ? xstrdup(rights_name) : NULL;
+	u->out_of_hours_user_rights = xstrdup("Night");
+	u->working_hours_time_profile = tprof ? xstrdup(tprof) : NULL;
+	u->short_codes.v = xcalloc(1, sizeof(struct shortcode));
+	u->short_codes.v[0].code = xstrdup("*77");
+	u->short_codes.v[0].feature = SC_DIAL;
+	u->short_codes.v[0].number = xstrdup("0033140000000");
+	u->short_codes.v[0].trunk = xstrdup("pstn");
+	u->short_codes.n = 1;
+	user_visitor_add(u, "paris");
+}
+
+START_TEST(test_site_visitor_rung_and_dials_like_a_local_user)
+{
+	struct sip_msg	*inv;
+	const char	*cause;
+	char		*from;
+
+	/* R5: "Sales" is not a rights name here: no rights, no bar. */
+	visitor_add("Sales", "Office Hours");
+	ck_assert_int_eq(hotdesk_login("401", "299", HDR_USER, &cause), 0);
+	bind_add("299", 5075);
+	dir_add("401", "Vera Visitor", "paris", "london");
+	/* Alice calls the visitor: her phone here rings. */
+	phone_invite("v1", "401");
+	inv = cap_find("INVITE", 0, 5075);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 0);
+	/* The visitor dials: own short code first, then our trunks. */
+	test_authed = &exts[2];
+	phone_invite("v2", "*77");
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:0033140000000@127.0.0.1:5090");
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Vera Visitor\" <sip:401@"));
+	free(from);
+	phone_invite("v3", "9012345");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	ck_assert_str_eq(sip_msg_ruri(cap_find("INVITE", 0, 5090)),
+	    "sip:012345@127.0.0.1:5090");
+	/*
+	 * "Night" exists here (outgoing call bar); with no time profile
+	 * here the working-hours rights hold at all times.
+	 */
+	visitor_add("Night", "No Such Profile");
+	phone_invite("v4", "9012345");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Outgoing Calls Barred");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+}
+END_TEST
+
+START_TEST(test_site_breakout_by_name_and_by_id)
+{
+	static struct shortcode	 uc[2];
+	struct sip_msg		*inv;
+	char			 all[512], *from;
+
+	uc[0] = (struct shortcode){ .code = "*77", .feature = SC_DIAL,
+	    .number = "0033140000000", .trunk = "pstn" };
+	uc[1] = (struct shortcode){ .code = "*78", .feature = SC_DIAL,
+	    .number = "1;2", .trunk = "pstn" };
+	users[0].short_codes.v = uc;
+	users[0].short_codes.n = 2;
+	users[0].user_rights = "Sales";
+	users[0].out_of_hours_user_rights = "Night";
+	users[0].working_hours_time_profile = "Office Hours";
+
+	phone_invite("b1", "*81902079460000");
+	inv = cap_find("INVITE", 0, 5062);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv),
+	    "sip:902079460000@127.0.0.1:5062");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Site"), "london");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Hops"), "1");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Breakout"), "1");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-User"), "201");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Rights"), "Sales");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-OOH-Rights"), "Night");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Time-Profile"),
+	    "Office Hours");
+	header_all(inv, "X-Roam-Short-Code", all, sizeof(all));
+	ck_assert_str_eq(all, "*77;dial;0033140000000;pstn|"
+	    "*78;dial;1%3B2;pstn");
+	from = sip_msg_from_text(inv);
+	ck_assert_ptr_nonnull(strstr(from, "\"Alice Smith\" <sip:201@"));
+	free(from);
+
+	/* "<site id>*<digits>": 2 is paris. */
+	users[0].out_of_hours_user_rights = NULL;
+	users[0].working_hours_time_profile = NULL;
+	phone_invite("b2", "*80*2*902079460000#");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 2);
+	inv = cap_find("INVITE", 0, 5062);
+	ck_assert_str_eq(sip_msg_ruri(inv),
+	    "sip:902079460000@127.0.0.1:5062");
+	ck_assert_str_eq(sip_msg_header(inv, "X-Roam-Breakout"), "1");
+	/* Empty names are left out. */
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Roam-OOH-Rights"));
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Roam-Time-Profile"));
+	/* 3 is berlin. */
+	phone_invite("b3", "*80*3*0301234#");
+	ck_assert_str_eq(sip_msg_ruri(cap_find("INVITE", 0, 5063)),
+	    "sip:0301234@127.0.0.1:5063");
+	/* Our own id: dialled here (9N to our trunk). */
+	phone_invite("b4", "*80*1*9012345#");
+	ck_assert_str_eq(sip_msg_ruri(cap_find("INVITE", 0, 5090)),
+	    "sip:012345@127.0.0.1:5090");
+	/* D3: an emergency number never leaves by another site. */
+	phone_invite("b5", "*81999");
+	ck_assert_str_eq(sip_msg_ruri(cap_find("INVITE", 0, 5090)),
+	    "sip:999@127.0.0.1:5090");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 2);
+}
+END_TEST
+
+START_TEST(test_site_breakout_unknown_site_404)
+{
+	static struct shortcode	 uc[1];
+
+	phone_invite("b6", "*80*7*123#");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5061)),
+	    "Unknown Site");
+	uc[0] = (struct shortcode){ .code = "*82N", .feature = SC_BREAK_OUT,
+	    .number = "N", .site = "rome" };
+	users[0].short_codes.v = uc;
+	users[0].short_codes.n = 1;
+	phone_invite("b7", "*82123");
+	ck_assert_int_eq(cap_count(NULL, 404, 5061), 2);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 404, 5061)),
+	    "Unknown Site");
+	ck_assert_int_eq(cap_count("INVITE", 0, 0), 0);
+}
+END_TEST
+
+START_TEST(test_site_breakout_link_down_480)
+{
+	paris_up = 0;
+	phone_invite("b8", "*81123");
+	phone_invite("b9", "*80*2*123#");
+	ck_assert_int_eq(cap_count(NULL, 480, 5061), 2);
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    "Site Unreachable");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 0);
+}
+END_TEST
+
+START_TEST(test_site_breakout_nouser_refused)
+{
+	test_authed = &exts[2];		/* 299: NoUser */
+	phone_invite("b10", "*81123");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5061)),
+	    "No User Logged In");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5062), 0);
+}
+END_TEST
+
+START_TEST(test_site_breakout_received_as_if_dialled_here)
+{
+	struct sip_msg	*inv;
+
+	/* Paris's user with her short code; her rights unknown here. */
+	site_invite(5062, "paris", 1, "r1", "*55",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n"
+	    "X-Roam-Rights: Paris Staff\r\n"
+	    "X-Roam-Short-Code: *55;dial;0044111;pstn\r\n"
+	    "X-Roam-Short-Code: *56;barred;;\r\n");
+	inv = cap_find("INVITE", 0, 5090);
+	ck_assert_ptr_nonnull(inv);
+	ck_assert_str_eq(sip_msg_ruri(inv), "sip:0044111@127.0.0.1:5090");
+	ck_assert_str_eq(sip_msg_from_user(inv), "305");
+	ck_assert_ptr_null(sip_msg_header(inv, "X-Roam-User"));
+	/* The second carried code counts too. */
+	site_invite(5062, "paris", 1, "r2", "*56",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n"
+	    "X-Roam-Short-Code: *55;dial;0044111;pstn\r\n"
+	    "X-Roam-Short-Code: *56;barred;;\r\n");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5062)),
+	    "Barred");
+	/* Our system codes and trunk. */
+	site_invite(5062, "paris", 1, "r3", "9012345",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	ck_assert_str_eq(sip_msg_ruri(cap_find("INVITE", 0, 5090)),
+	    "sip:012345@127.0.0.1:5090");
+	/* Rights by name here: "Night" bars outgoing calls. */
+	site_invite(5062, "paris", 1, "r4", "9012345",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n"
+	    "X-Roam-Rights: Night\r\n");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5062)),
+	    "Outgoing Calls Barred");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	/* Without a user it is a NoUser dialling: refused. */
+	site_invite(5062, "paris", 1, "r5", "9012345",
+	    "X-Roam-Breakout: 1\r\n");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 480, 5062)),
+	    "No User Logged In");
+	/* Not from a peer: the headers buy nothing. */
+	test_authed = NULL;
+	site_invite(5064, "paris", 1, "r6", "9012345",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n");
+	ck_assert_int_eq(cap_count(NULL, 407, 5064), 1);
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+}
+END_TEST
+
+START_TEST(test_site_breakout_carries_to_the_hop_limit)
+{
+	/* A received break out at the limit may not go on. */
+	site_invite(5062, "paris", 4, "r7", "*80*3*123%23",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 482, 5062)),
+	    "Loop Detected");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5063), 0);
+	site_invite(5062, "paris", 2, "r8", "*80*3*123%23",
+	    "X-Roam-Breakout: 1\r\nX-Roam-User: 305\r\n"
+	    "X-Roam-Short-Code: *9%3B;dial;1;pstn\r\n");
+	ck_assert_str_eq(sip_msg_header(cap_find("INVITE", 0, 5063),
+	    "X-Roam-Hops"), "3");
+	ck_assert_str_eq(sip_msg_header(cap_find("INVITE", 0, 5063),
+	    "X-Roam-User"), "305");
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 call_suite(void)
@@ -1489,6 +2035,20 @@ call_suite(void)
 	tcase_add_test(tc, test_call_emergency_nouser_carries_location);
 	tcase_add_test(tc, test_call_emergency_not_shadowed_by_rights_bar);
 	tcase_add_test(tc, test_call_other_domain_not_found);
+	tcase_add_test(tc, test_site_call_from_peer_rings_without_auth);
+	tcase_add_test(tc, test_site_call_from_other_address_challenged);
+	tcase_add_test(tc, test_site_call_to_user_logged_in_at_paris);
+	tcase_add_test(tc, test_site_own_user_on_host_gets_calls_and_ddi);
+	tcase_add_test(tc, test_site_logged_out_user_goes_home);
+	tcase_add_test(tc, test_site_unreachable_480);
+	tcase_add_test(tc, test_site_peer_call_follows_directory_hop_limited);
+	tcase_add_test(tc, test_site_visitor_rung_and_dials_like_a_local_user);
+	tcase_add_test(tc, test_site_breakout_by_name_and_by_id);
+	tcase_add_test(tc, test_site_breakout_unknown_site_404);
+	tcase_add_test(tc, test_site_breakout_link_down_480);
+	tcase_add_test(tc, test_site_breakout_nouser_refused);
+	tcase_add_test(tc, test_site_breakout_received_as_if_dialled_here);
+	tcase_add_test(tc, test_site_breakout_carries_to_the_hop_limit);
 	suite_add_tcase(s, tc);
 	return (s);
 }
