@@ -138,6 +138,7 @@ struct call {
 	time_t			 start;
 	time_t			 answer;
 	int			 indexed;
+	int			 feature_pending; /* answer awaited (R2) */
 
 	/* Forwarding: users rung so far, Diversion values (oldest first). */
 	char			*ring_user;	/* whose forks ring, or NULL */

@@ -164,15 +164,34 @@ call_feature_answer(struct call *c)
 	    c->caller_user ? c->caller_user : "-", c->dialled, addr, port);
 }
 
+/* The feature's answer: failure is the phone's final, success a tone. */
+static void
+call_feature_done(enum sip_answer a, void *arg)
+{
+	struct call	*c = arg;
+
+	c->feature_pending = 0;
+	if (a != ANS_OK) {
+		log_info("call feature refused call=%s ext=%s status=%d "
+		    "reason=\"%s\"", c->callid,
+		    c->caller_ext != NULL ? c->caller_ext : "-",
+		    sip_answer_code(a), sip_answer_reason(a));
+		call_reject(c, a);
+		return;
+	}
+	call_feature_answer(c);
+}
+
 /*
- * A feature code was dialled: run it in the dialling phone's context;
- * failure is the phone's final answer, success is answered with tone.
+ * A feature code was dialled: run it in the dialling phone's context.
+ * The answer may come later: a login for a user homed on another site
+ * waits for home's verdict (R2), with the INVITE's 100 Trying already
+ * sent by the transaction layer.
  */
 void
 call_feature_start(struct call *c, const struct dp_match *m)
 {
 	struct feature_ctx	 ctx;
-	enum sip_answer		 a;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.ext = c->caller_ext != NULL ? c->caller_ext : "";
@@ -180,15 +199,8 @@ call_feature_start(struct call *c, const struct dp_match *m)
 	ctx.match = m;
 	ctx.now = time(NULL);
 	ctx.callid = c->callid;
-	a = feature_run(&ctx);
-	if (a != ANS_OK) {
-		log_info("call feature refused call=%s ext=%s status=%d "
-		    "reason=\"%s\"", c->callid, ctx.ext, sip_answer_code(a),
-		    sip_answer_reason(a));
-		call_reject(c, a);
-		return;
-	}
-	call_feature_answer(c);
+	c->feature_pending = 1;
+	feature_start(&ctx, call_feature_done, c);
 }
 
 /*
@@ -247,6 +259,10 @@ call_feature_free(struct call *c)
 {
 	struct call_feature	*f = c->feature;
 
+	if (c->feature_pending) {	/* still waiting for home's answer */
+		feature_cancel(c);
+		c->feature_pending = 0;
+	}
 	if (f == NULL)
 		return;
 	rtp_tone_free(f->tone);
