@@ -844,3 +844,58 @@ http_json_eval()
 	printf '%s\n' "$HTTP_BODY" | json_eval "$2" ||
 	    fail "GET $1: cannot evaluate $2 on: $HTTP_BODY"
 }
+
+# --- HTTP status page and API (site.http) ---------------------------------
+
+HTTP_PORT=$((BASE_PORT + 5))		# site.http of this test's roamd
+HTTP_TOKEN="e2e-token-$E2E_HASH-Zq7"
+HTTP_TOKENFILE=$T/http.token
+HTTP_CODE=
+HTTP_BODY=
+
+# Write the owner-only token file and print the site: lines that turn the
+# HTTP server on (for CFG_EXTRA_SITE).
+http_site_lines()
+{
+	(umask 077 && printf '%s\n' "$HTTP_TOKEN" >"$HTTP_TOKENFILE")
+	printf '  http: "127.0.0.1:%s"\n  http_token_file: %s\n' \
+	    "$HTTP_PORT" "$HTTP_TOKENFILE"
+}
+
+# http_req METHOD PATH [TOKEN|-] [JSON-BODY]: ask roamd's HTTP server
+# (the token defaults to $HTTP_TOKEN; "-" sends none).  Sets HTTP_CODE and
+# HTTP_BODY; fails the test when nothing answers.
+http_req()
+{
+	local method=$1 path=$2 token=${3-$HTTP_TOKEN} out
+	local args=(-sS -X "$method" -o "$T/http.body" -w '%{http_code}'
+	    --max-time 10)
+	[ "$token" = - ] || args+=(-H "Authorization: Bearer $token")
+	[ $# -ge 4 ] && args+=(-H 'Content-Type: application/json'
+	    --data-binary "$4")
+	out=$(curl "${args[@]}" "http://127.0.0.1:$HTTP_PORT$path") ||
+	    fail "curl $method $path: no answer from roamd's HTTP server"
+	HTTP_CODE=$out
+	HTTP_BODY=$(cat "$T/http.body")
+}
+
+# http_expect METHOD PATH CODE WHAT [TOKEN|-] [BODY]: the answer's status.
+http_expect()
+{
+	local method=$1 path=$2 code=$3 what=$4
+	shift 4
+	http_req "$method" "$path" "$@"
+	[ "$HTTP_CODE" = "$code" ] ||
+	    fail "$what: $method $path answered $HTTP_CODE, want $code:" \
+	    "$HTTP_BODY"
+	ok "$what ($method $path -> $code)"
+}
+
+# http_json_eval PATH EXPR: GET PATH with the token (must be 200) and
+# print the Python expression EXPR of its JSON document (as d).
+http_json_eval()
+{
+	http_expect GET "$1" 200 "GET $1" >/dev/null
+	printf '%s\n' "$HTTP_BODY" | json_eval "$2" ||
+	    fail "GET $1: cannot evaluate $2 on: $HTTP_BODY"
+}
