@@ -15,6 +15,10 @@
 set -eu
 set -o pipefail
 
+# Files the tests write (configs with passwords, databases) are private:
+# roamd refuses a config or database other users can read (issue 5).
+umask 077
+
 : "${ROAMD:?ROAMD must name the roamd binary}"
 : "${ROAMCTL:?ROAMCTL must name the roamctl binary}"
 : "${E2E_DIR:?E2E_DIR must name tests/e2e}"
