@@ -21,6 +21,7 @@
 #include "control.h"
 #include "db.h"
 #include "hotdesk.h"
+#include "http.h"
 #include "log.h"
 #include "peer.h"
 #include "registrar.h"
@@ -269,6 +270,9 @@ roamd_start(void)
 	call_init();
 	if (control_init(env->base, env->conf->control, &cause) == -1)
 		fatalx("control socket %s: %s", env->conf->control, cause);
+	if (http_init(env->base, env->conf->http, env->conf->http_token_file,
+	    &cause) == -1)
+		fatalx("http %s: %s", env->conf->http, cause);
 }
 
 /* Take every module down, flush the db. */
@@ -277,6 +281,7 @@ roamd_stop(void)
 {
 	size_t	 i;
 
+	http_shutdown();
 	control_shutdown();
 	peer_shutdown();
 	remote_shutdown();	/* pending remote logins end before calls */
