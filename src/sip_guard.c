@@ -47,9 +47,9 @@
 #include "sip_transport.h"
 #include "xmalloc.h"
 
-#define GUARD_MILLI		1000	/* a token in bucket units */
-#define GUARD_MIN_IDLE_MS	60000	/* keep a source at least this long */
-#define GUARD_JSON_BANS		100	/* bans listed by roamctl status */
+#define GUARD_MILLI		1000	/* one token, in bucket units */
+#define GUARD_MIN_IDLE_MS	60000	/* least time a source is kept */
+#define GUARD_JSON_BANS		100	/* listed by status */
 #define GUARD_SWEEP_MS		500
 
 enum guard_reason {
@@ -59,27 +59,29 @@ enum guard_reason {
 };
 
 struct guard_src {
-	TAILQ_ENTRY(guard_src)	 entry;		/* guard_idle or guard_bans */
+	TAILQ_ENTRY(guard_src)	 entry;	/* idle or bans list */
 	char			 key[INET6_ADDRSTRLEN];
 	struct sockaddr_storage	 ss;
-	uint64_t		 tokens;	/* thousandths of a request */
-	uint64_t		 refilled;	/* ms of the last refill */
-	uint64_t		 seen;		/* ms of the last message */
-	uint64_t		 failed_at;	/* ms of the last auth failure */
+	uint64_t		 tokens;	/* 1/1000 requests */
+	uint64_t		 refilled;	/* ms, last refill */
+	uint64_t		 seen;		/* ms, last message */
+	uint64_t		 failed_at;	/* ms, last failure */
 	unsigned int		 failures;
-	uint64_t		 until;		/* ms; 0 when not banned */
+	uint64_t		 until;		/* ms; 0: no ban */
 	time_t			 until_wall;
 	enum guard_reason	 reason;
-	uint64_t		 dropped;	/* messages dropped while banned */
-	const struct security_cfg *exempt_cfg;	/* exempt computed for */
+	uint64_t		 dropped;	/* while banned */
+	const struct security_cfg *exempt_cfg;	/* exempt is for */
 	int			 exempt;
 };
 
 TAILQ_HEAD(guard_list, guard_src);
 
 static struct hmap		*guard_srcs;
-static struct guard_list	 guard_idle = TAILQ_HEAD_INITIALIZER(guard_idle);
-static struct guard_list	 guard_bans = TAILQ_HEAD_INITIALIZER(guard_bans);
+static struct guard_list	 guard_idle =
+				    TAILQ_HEAD_INITIALIZER(guard_idle);
+static struct guard_list	 guard_bans =
+				    TAILQ_HEAD_INITIALIZER(guard_bans);
 static size_t			 guard_nbans;
 static size_t			 guard_cap = SIP_GUARD_MAX_SOURCES;
 static struct event		*guard_timer;
