@@ -42,6 +42,7 @@
 #include "rights.h"
 #include "roamd.h"
 #include "settings.h"
+#include "sip_guard.h"
 #include "sip_transport.h"
 #include "users.h"
 #include "xmalloc.h"
@@ -286,6 +287,7 @@ control_status(char **argv, int json, struct evbuffer *b, char **err)
 		json_int(&j, "sip_rx", (long long)sip_transport_rx());
 		json_int(&j, "sip_tx", (long long)sip_transport_tx());
 		json_int(&j, "sip_rx_bad", (long long)sip_transport_rx_bad());
+		sip_guard_json(&j);
 		json_obj_end(&j);
 		control_json_out(&j, b);
 		return (0);
@@ -307,6 +309,8 @@ control_status(char **argv, int json, struct evbuffer *b, char **err)
 	    (unsigned long long)sip_transport_rx(),
 	    (unsigned long long)sip_transport_tx(),
 	    (unsigned long long)sip_transport_rx_bad());
+	evbuffer_add_printf(b, "sip bans       %zu (total %llu)\n",
+	    sip_guard_banned(), (unsigned long long)sip_guard_bans_total());
 	return (0);
 }
 
