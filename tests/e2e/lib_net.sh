@@ -99,6 +99,10 @@
 #  carrier_ddi SITE DDI [sipp args]	SITE's carrier delivers a DDI call
 #				(carrier_ddi_uac.xml, foreground, returns rc)
 #  net_phone_uas EXT SCENARIO [args]	phone EXT answers (as phone_uas)
+#  net_ring EXT FROM_USER FROM_NAME [FROM_HOST]	phone EXT answers one
+#				call checking Request-URI, From user/name/host
+#  net_idle NAME PORT		a SIPp on PORT that must get no INVITE (sets
+#				SIPP_PID); net_idle_end PID WHAT checks it
 #  net_login SITE EXT USER CODE	feature_ok *35*USER*CODE# from EXT at
 #				SITE, then wait_directory USER SITE EXT
 #  net_logout SITE EXT USER	feature_ok *36 from EXT, then wait until
@@ -791,6 +795,44 @@ net_phone_uas()
 {
 	local ext=$1
 	at_site "$(site_of_ext "$ext")" phone_uas "$@"
+}
+
+# The phone of extension EXT answers one call (net_uas_answer.xml, in the
+# background; sets SIPP_PID), checking the INVITE: Request-URI user EXT
+# (its contact), From user FROM_USER, display name FROM_NAME ("-" = any),
+# From host FROM_HOST (default: the domain of EXT's site).  Run it with
+# EXT's site as context (at_site) if EXT is registered elsewhere.
+net_ring()
+{
+	local ext=$1 fuser=$2 fname=$3 fhost=${4:-}
+	[ -n "$fhost" ] || fhost=$(site_domain "$(site_of_ext "$ext")")
+	phone_uas "$ext" net_uas_answer.xml -set ruri_user "$ext" \
+	    -set from_user "$fuser" -set from_name "$fname" \
+	    -set from_host "$fhost"
+}
+
+# Start a SIPp on PORT that must get no INVITE (net_uas_idle.xml, in the
+# background; sets SIPP_PID); end it with net_idle_end.  NAME names the
+# trace files.  Usage: net_idle NAME PORT (in a site context for -key
+# domain).
+net_idle()
+{
+	sipp_bg "idle-$1" net_uas_idle.xml "$2" -key ext "$1"
+}
+
+# End the net_idle SIPp PID; fail (WHAT) if it received an INVITE.
+net_idle_end()
+{
+	local pid=$1 base
+	eval "base=\$SIPP_BASE_$pid"
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	echo "expected-idle" >"$base.rc"
+	if grep -q '^INVITE ' "$base.msg" 2>/dev/null; then
+		echo "0 (got an INVITE)" >"$base.rc"
+		fail "$2: an INVITE arrived: $(grep -m1 '^INVITE ' "$base.msg")"
+	fi
+	ok "$2"
 }
 
 # SIPp SCENARIO on SITE's carrier port in the background (sets SIPP_PID).
