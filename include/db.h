@@ -55,6 +55,21 @@ void	db_close(void);
 int	db_schema_version(void);
 /* Commit the open batch now (before exit, in tests). */
 int	db_flush(void);
+/*
+ * Acknowledge only what is stored: fn(arg) runs right after the COMMIT of
+ * the batch holding the writes made so far (from the commit event or
+ * db_flush(), in the same loop iteration), or at once when no batch is
+ * open.  It runs even when the COMMIT failed: db_last_commit_ok(), asked
+ * inside fn, says whether the changes are on disk.  A caller whose own
+ * write already returned -1 knows without asking.
+ */
+void	db_after_commit(void (*fn)(void *), void *arg);
+int	db_last_commit_ok(void);
+/*
+ * 1 while storage fails (the last COMMIT or write failed for lack of disk,
+ * a read-only file or an I/O error), for status displays.
+ */
+int	db_storage_failing(void);
 /* Writes in the open, uncommitted batch (0 when none). */
 unsigned int db_pending(void);
 /* Replace the config tables by conf in one transaction (*cause malloc'd). */

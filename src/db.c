@@ -12,13 +12,25 @@
  * cannot hold the transaction open for ever.
  *
  * Errors are logged with sqlite3_errmsg() and returned as -1, never fatal:
- * a full disk must not take the telephones down with it.
+ * a full disk must not take the telephones down with it.  Storage failures
+ * (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR) are logged once per kind per
+ * DB_WARN_INTERVAL seconds with a count of the ones held back, so a full
+ * disk during a registration storm does not also fill the journal.
+ *
+ * Acknowledge only what is stored: a module that answers a change (the
+ * 200 to a REGISTER, to a feature code, a peer's SETTINGS_ACK) registers
+ * db_after_commit(); its callback runs right after the COMMIT of the batch
+ * that holds the change, so a kill -9 can never lose a change that was
+ * acknowledged.  Callbacks never run inside db_write_end() (a caller may be
+ * walking its own lists there): a batch committed early for size hands its
+ * callbacks to the commit event.
  *
  * The schema is versioned: db_migrations[i] brings a database from version
  * i to i + 1, each inside its own transaction, so version 2 is one more
  * function appended to the list.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -42,6 +54,7 @@
 #define DB_BUSY_TIMEOUT_MS	5000
 #define DB_BATCH_MAX		1000
 #define DB_COMMIT_PRIORITY	2
+#define DB_WARN_INTERVAL	60	/* seconds between storage warnings */
 
 #define DB_PBKDF2_ITER		10000
 #define DB_PBKDF2_MAX_ITER	1000000	/* bounds the cost of a bad row */
@@ -92,6 +105,32 @@ static sqlite3_stmt	*db_stmts[DBS_MAX];
 static struct event	*db_commit_ev;
 static unsigned int	 db_batch_writes;
 static int		 db_version;
+
+/* A callback waiting for its batch's COMMIT (db_after_commit). */
+struct db_hook {
+	void			(*fn)(void *);
+	void			*arg;
+	int			 ok;	/* once ready: committed? */
+	TAILQ_ENTRY(db_hook)	 entry;
+};
+TAILQ_HEAD(db_hooks, db_hook);
+static struct db_hooks	 db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
+static struct db_hooks	 db_ready = TAILQ_HEAD_INITIALIZER(db_ready);
+static int		 db_commit_ok = 1;	/* for the running hook */
+
+/* Storage failure kinds, each warned about at most once a minute. */
+enum db_fail {
+	DBF_FULL,
+	DBF_READONLY,
+	DBF_IOERR,
+	DBF_MAX
+};
+static const char *const db_fail_names[DBF_MAX] = {
+	"full", "readonly", "ioerr"
+};
+static time_t		 db_fail_warned[DBF_MAX];
+static unsigned int	 db_fail_held[DBF_MAX];
+static int		 db_failing;	/* the last commit failed */
 
 /*
  * Login-code hashes of the last config stored, by user: PBKDF2 costs
@@ -163,10 +202,57 @@ static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
 	db_migrate_v3,
 };
 
+/* The storage failure kind of an SQLite result code, or DBF_MAX. */
+static enum db_fail
+db_fail_kind(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return (DBF_FULL);
+	case SQLITE_READONLY:
+		return (DBF_READONLY);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return (DBF_IOERR);
+	default:
+		return (DBF_MAX);
+	}
+}
+
+/*
+ * A write could not be stored: say so loudly, but once per kind per
+ * DB_WARN_INTERVAL, with how many were held back since the last warning.
+ */
+static void
+db_warn_storage(enum db_fail k, const char *what, const char *msg)
+{
+	time_t	 now = time(NULL);
+
+	db_failing = 1;
+	if (db_fail_warned[k] != 0 && now - db_fail_warned[k] <
+	    DB_WARN_INTERVAL) {
+		db_fail_held[k]++;
+		return;
+	}
+	log_warnx("db storage failed kind=%s op=%s error=\"%s\" held=%u "
+	    "changes refused, calls routed from memory", db_fail_names[k],
+	    what, msg, db_fail_held[k]);
+	db_fail_warned[k] = now;
+	db_fail_held[k] = 0;
+}
+
 /* Log the last SQLite error for what we were doing. */
 static void
 db_log_error(const char *what)
 {
+	enum db_fail	 k = DBF_MAX;
+
+	if (db_handle != NULL)
+		k = db_fail_kind(sqlite3_extended_errcode(db_handle));
+	if (k != DBF_MAX) {
+		db_warn_storage(k, what, sqlite3_errmsg(db_handle));
+		return;
+	}
 	log_warnx("db error op=%s error=\"%s\"", what,
 	    db_handle != NULL ? sqlite3_errmsg(db_handle) : "not open");
 }
@@ -402,6 +488,7 @@ db_close(void)
 	if (db_handle == NULL)
 		return;
 	db_flush();
+	db_flush();		/* what the last hooks wrote */
 	if (db_commit_ev != NULL) {
 		event_free(db_commit_ev);
 		db_commit_ev = NULL;
@@ -425,19 +512,103 @@ db_schema_version(void)
 	return (db_version);
 }
 
-/* Commit the open batch now. */
+/* Hand every waiting hook to the ready list with the batch's outcome. */
+static void
+db_hooks_settle(int ok)
+{
+	struct db_hook	*h;
+
+	while ((h = TAILQ_FIRST(&db_waiting)) != NULL) {
+		TAILQ_REMOVE(&db_waiting, h, entry);
+		h->ok = ok;
+		TAILQ_INSERT_TAIL(&db_ready, h, entry);
+	}
+}
+
+/* Run the ready hooks; ones they add wait for their own batch. */
+static void
+db_hooks_run(void)
+{
+	struct db_hooks	 run = TAILQ_HEAD_INITIALIZER(run);
+	struct db_hook	*h;
+
+	TAILQ_CONCAT(&run, &db_ready, entry);
+	while ((h = TAILQ_FIRST(&run)) != NULL) {
+		TAILQ_REMOVE(&run, h, entry);
+		db_commit_ok = h->ok;
+		h->fn(h->arg);
+		free(h);
+	}
+	db_commit_ok = 1;
+}
+
+/*
+ * COMMIT the open batch (if any) and settle its hooks.  A failed COMMIT
+ * (disk full, read-only file) may leave the transaction open: roll it
+ * back so the next write starts clean and nothing half-stored lingers.
+ */
+static int
+db_commit_batch(void)
+{
+	int	 ok = 1;
+
+	if (db_handle != NULL && !sqlite3_get_autocommit(db_handle)) {
+		db_batch_writes = 0;
+		ok = db_step_done(db_stmts[DBS_COMMIT], "commit") == 0;
+		if (!ok && !sqlite3_get_autocommit(db_handle))
+			db_step_done(db_stmts[DBS_ROLLBACK], "rollback");
+		if (ok && db_failing) {
+			log_info("db storage recovered, changes stored again");
+			db_failing = 0;
+		}
+	}
+	db_hooks_settle(ok);
+	return (ok ? 0 : -1);
+}
+
+/* Commit the open batch now and run the hooks waiting for it. */
 int
 db_flush(void)
 {
-	if (db_handle == NULL || sqlite3_get_autocommit(db_handle))
-		return (0);
-	db_batch_writes = 0;
-	if (db_step_done(db_stmts[DBS_COMMIT], "commit") == 0)
-		return (0);
-	/* A failed COMMIT (disk full) may leave the transaction open. */
-	if (!sqlite3_get_autocommit(db_handle))
-		db_step_done(db_stmts[DBS_ROLLBACK], "rollback");
-	return (-1);
+	int	 rc;
+
+	rc = db_commit_batch();
+	db_hooks_run();
+	return (rc);
+}
+
+/*
+ * Run fn(arg) once the writes made so far are committed: after the
+ * batch's COMMIT, or at once when no batch is open.
+ */
+void
+db_after_commit(void (*fn)(void *), void *arg)
+{
+	struct db_hook	*h;
+
+	if (db_handle == NULL || sqlite3_get_autocommit(db_handle)) {
+		db_commit_ok = 1;
+		fn(arg);
+		return;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->fn = fn;
+	h->arg = arg;
+	TAILQ_INSERT_TAIL(&db_waiting, h, entry);
+}
+
+/* Did the COMMIT the running db_after_commit() hook waited for succeed? */
+int
+db_last_commit_ok(void)
+{
+	return (db_commit_ok);
+}
+
+/* Is storage failing right now (the last COMMIT or write failed)? */
+int
+db_storage_failing(void)
+{
+	return (db_failing);
 }
 
 /* Writes waiting in the open batch. */
@@ -474,14 +645,29 @@ db_write_begin(void)
 	return (0);
 }
 
-/* After a write: commit now when not batching or the batch is large. */
+/*
+ * After a write: commit now when not batching or the batch is large.  A
+ * failed write may have rolled the whole batch back (SQLite does that on
+ * SQLITE_FULL and I/O errors): the hooks waiting for it then learn that
+ * their changes are gone.  Hooks run from the commit event, never here.
+ */
 int
 db_write_end(int rc)
 {
-	if (db_commit_ev == NULL || ++db_batch_writes >= DB_BATCH_MAX) {
+	if (rc != 0 && db_handle != NULL && sqlite3_get_autocommit(db_handle) &&
+	    !TAILQ_EMPTY(&db_waiting)) {
+		db_batch_writes = 0;
+		db_hooks_settle(0);
+	}
+	if (db_commit_ev == NULL) {
 		if (db_flush() != 0)
 			return (-1);
+		return (rc);
 	}
+	if (++db_batch_writes >= DB_BATCH_MAX && db_commit_batch() != 0)
+		rc = -1;
+	if (!TAILQ_EMPTY(&db_ready))
+		event_active(db_commit_ev, EV_TIMEOUT, 1);
 	return (rc);
 }
 

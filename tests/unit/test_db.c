@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "config.h"
 #include "db.h"
@@ -332,6 +333,231 @@ START_TEST(test_writes_of_one_iteration_commit_together)
 }
 END_TEST
 
+/* What an after-commit hook saw. */
+struct hook_seen {
+	int		 ran;
+	int		 ok;
+	unsigned int	 pending;
+	int		 on_disk;	/* rows a second connection reads */
+	const char	*path;		/* for that second connection */
+};
+
+/* Rows of the registrations table as another process would read them. */
+static int
+rows_on_disk(const char *path)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "registrations", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return (n);
+}
+
+static void
+hook_record(void *arg)
+{
+	struct hook_seen	*hs = arg;
+
+	hs->ran++;
+	hs->ok = db_last_commit_ok();
+	hs->pending = db_pending();
+	if (hs->path != NULL)
+		hs->on_disk = rows_on_disk(hs->path);
+}
+
+/* Remove a database file and its WAL companions. */
+static void
+unlink_db(const char *path)
+{
+	char	 side[160];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+/* A fresh file database path in /tmp (removed with its WAL files). */
+static void
+temp_path(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "/tmp/roam-test-db-%s-%ld.db", tag, (long)getpid());
+	unlink_db(buf);
+}
+
+static struct hook_seen	 iter_seen;
+
+static void
+write_and_ack(evutil_socket_t fd, short ev, void *arg)
+{
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	db_after_commit(hook_record, &iter_seen);
+	/* Not before the COMMIT: the change is not stored yet. */
+	ck_assert_int_eq(iter_seen.ran, 0);
+}
+
+START_TEST(test_after_commit_runs_once_the_change_is_on_disk)
+{
+	struct event_base	*base;
+	struct event		*a;
+	char			 path[128], *cause = NULL;
+
+	temp_path(path, sizeof(path), "ack");
+	base = event_base_new();
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	ck_assert_msg(db_open(path, base, &cause) == 0, "%s", cause);
+	memset(&iter_seen, 0, sizeof(iter_seen));
+	iter_seen.path = path;
+	a = event_new(base, -1, 0, write_and_ack, NULL);
+	event_priority_set(a, 1);
+	event_active(a, EV_TIMEOUT, 1);
+	event_base_dispatch(base);
+	/* It ran in that same loop pass, after COMMIT: visible elsewhere. */
+	ck_assert_int_eq(iter_seen.ran, 1);
+	ck_assert_int_eq(iter_seen.ok, 1);
+	ck_assert_uint_eq(iter_seen.pending, 0);
+	ck_assert_int_eq(iter_seen.on_disk, 1);
+	db_close();
+	event_free(a);
+	event_base_free(base);
+	unlink_db(path);
+}
+END_TEST
+
+START_TEST(test_after_commit_at_once_when_nothing_pending)
+{
+	struct hook_seen	 hs;
+	struct event_base	*base = event_base_new();
+
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	open_memory(base);
+	memset(&hs, 0, sizeof(hs));
+	db_after_commit(hook_record, &hs);
+	ck_assert_int_eq(hs.ran, 1);
+	ck_assert_int_eq(hs.ok, 1);
+	/* A write then db_flush(): the hook runs with the flush. */
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	db_after_commit(hook_record, &hs);
+	ck_assert_int_eq(hs.ran, 1);
+	ck_assert_int_eq(db_flush(), 0);
+	ck_assert_int_eq(hs.ran, 2);
+	ck_assert_int_eq(hs.ok, 1);
+	db_close();
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(test_after_commit_without_base_runs_at_once)
+{
+	struct hook_seen	 hs;
+
+	open_memory(NULL);
+	memset(&hs, 0, sizeof(hs));
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	db_after_commit(hook_record, &hs);
+	ck_assert_int_eq(hs.ran, 1);
+	ck_assert_int_eq(hs.ok, 1);
+	db_close();
+}
+END_TEST
+
+/*
+ * A COMMIT that fails: a deferred foreign key left dangling in the batch
+ * makes SQLite refuse the COMMIT itself.  The hook still runs, is told,
+ * and the batch's registration is not stored.
+ */
+START_TEST(test_failed_commit_tells_the_hook)
+{
+	struct hook_seen	 hs;
+	struct event_base	*base = event_base_new();
+
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	open_memory(base);
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "CREATE TABLE p (id INTEGER"
+	    " PRIMARY KEY); CREATE TABLE c (pid INTEGER REFERENCES p(id)"
+	    " DEFERRABLE INITIALLY DEFERRED)", NULL, NULL, NULL), SQLITE_OK);
+	put_reg("201", "sip:201@10.0.0.5", 1, 1000);
+	ck_assert_int_eq(db_write_begin(), 0);
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "INSERT INTO c VALUES (7)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(db_write_end(0), 0);
+	memset(&hs, 0, sizeof(hs));
+	db_after_commit(hook_record, &hs);
+	ck_assert_int_eq(hs.ran, 0);
+	ck_assert_int_eq(db_flush(), -1);
+	ck_assert_int_eq(hs.ran, 1);
+	ck_assert_int_eq(hs.ok, 0);
+	ck_assert_int_eq(all_regs().n, 0);
+	/* The next batch starts clean and commits. */
+	put_reg("202", "sip:202@10.0.0.6", 1, 1000);
+	db_after_commit(hook_record, &hs);
+	ck_assert_int_eq(db_flush(), 0);
+	ck_assert_int_eq(hs.ran, 2);
+	ck_assert_int_eq(hs.ok, 1);
+	ck_assert_int_eq(all_regs().n, 1);
+	db_close();
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * A full database for real: max_page_count caps the file at its size,
+ * so SQLite answers SQLITE_FULL.  Writes fail with -1, storage is flagged
+ * as failing, a hook waiting on the batch is told the truth (its change
+ * is stored exactly when it hears "ok"), and reads still work.
+ */
+START_TEST(test_full_database_refuses_writes_keeps_reads)
+{
+	struct hook_seen	 hs;
+	struct event_base	*base = event_base_new();
+	char			 path[128], contact[600], *cause = NULL;
+	int			 i, failed = -1, before;
+
+	temp_path(path, sizeof(path), "full");
+	ck_assert_int_eq(event_base_priority_init(base, 3), 0);
+	ck_assert_msg(db_open(path, base, &cause) == 0, "%s", cause);
+	put_reg("200", "sip:200@10.0.0.1", 1, 1000);
+	ck_assert_int_eq(db_flush(), 0);
+	before = all_regs().n;
+	/* Never below the current size: this caps the file where it is. */
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "PRAGMA max_page_count=1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(db_storage_failing(), 0);
+	memset(&hs, 0, sizeof(hs));
+	hs.path = path;
+	for (i = 0; i < 200 && failed == -1; i++) {
+		struct db_reg	 r = { "201", contact, "udp:127.0.0.1:5070",
+		    "call-1", 1, "TestPhone/1.0", 1000 };
+
+		snprintf(contact, sizeof(contact), "sip:%03d@%0500d", i, i);
+		if (db_reg_put(&r) != 0)
+			failed = i;
+		else if (hs.ran == 0 && i == 0)
+			db_after_commit(hook_record, &hs);
+	}
+	ck_assert_int_gt(failed, 0);
+	ck_assert_int_eq(db_storage_failing(), 1);
+	db_flush();
+	ck_assert_int_eq(hs.ran, 1);
+	/* Told "stored" exactly when another reader sees it. */
+	ck_assert_int_eq(hs.ok, hs.on_disk > before);
+	/* Reads still answer from what is stored. */
+	ck_assert_int_ge(all_regs().n, before);
+	db_close();
+	event_base_free(base);
+	unlink_db(path);
+}
+END_TEST
+
 START_TEST(test_reopen_file_keeps_registrations)
 {
 	struct event_base	*base;
@@ -392,6 +618,11 @@ db_suite(void)
 	tcase_add_test(tc, test_writes_of_one_iteration_commit_together);
 	tcase_add_test(tc, test_reopen_file_keeps_registrations);
 	tcase_add_test(tc, test_open_bad_path_fails_with_cause);
+	tcase_add_test(tc, test_after_commit_runs_once_the_change_is_on_disk);
+	tcase_add_test(tc, test_after_commit_at_once_when_nothing_pending);
+	tcase_add_test(tc, test_after_commit_without_base_runs_at_once);
+	tcase_add_test(tc, test_failed_commit_tells_the_hook);
+	tcase_add_test(tc, test_full_database_refuses_writes_keeps_reads);
 	suite_add_tcase(s, tc);
 	return (s);
 }
