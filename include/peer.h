@@ -1,6 +1,7 @@
 /*
  * Peer links between sites (DESIGN.md section 5): one TCP connection per
- * pair of sites, authenticated by the network secret, kept alive by a
+ * pair of sites (TLS 1.3 with mutual certificates when network.tls is
+ * set), authenticated by the network secret, kept alive by a
  * hold timer, re-established with exponential back-off.  This module
  * only carries frames; the directory and remote hot-desk code register
  * callbacks and send frames built with peer_frame.h.
@@ -27,6 +28,7 @@ struct peer_conn;
 struct peer_msg;
 struct peer_net;
 struct peer_out;
+struct tls_cfg;
 
 enum peer_state {
 	PEER_DOWN,
@@ -48,7 +50,7 @@ struct peer {
 	uint64_t		 tx;		/* frames sent */
 	const char		*down_reason;	/* last one, static text */
 
-	/* private to peer.c */
+	/* private to the peer module (peer*.c) */
 	struct peer_net		*net;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -101,7 +103,7 @@ struct peer_net	*peer_net_of(const struct peer *);
 const char	*peer_state_name(enum peer_state);
 
 /* roamctl peers: a JSON list of {name, state, epoch, id, address, since,
- * flaps, ...}, and a text table (malloc'd). */
+ * flaps, tls, ...}, and a text table (malloc'd). */
 void		 peer_json(struct json *);
 char		*peer_table(void);
 
@@ -120,6 +122,9 @@ struct peer_net_conf {
 	const struct cfg_addr	*listen;	/* port 0: ephemeral */
 	const struct peer_cfg	*peers;
 	size_t			 npeers;
+	/* network.tls: every link TLS 1.3 with mutual certificates; NULL
+	 * (or no cert): plain TCP, the HMAC handshake only. */
+	const struct tls_cfg	*tls;
 };
 
 struct peer_net	*peer_net_new(struct event_base *,

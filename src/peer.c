@@ -47,6 +47,8 @@
 #include "log.h"
 #include "peer.h"
 #include "peer_frame.h"
+#include "peer_int.h"
+#include "peer_tls.h"
 #include "roamd.h"
 #include "xmalloc.h"
 
@@ -54,75 +56,18 @@
 #define PEER_MAXBACKLOG		(4 * 1024 * 1024)
 /* How long a closing link may take to flush its ERROR frame. */
 #define PEER_LINGER_MS		1000
-#define PEER_NAMELEN		32
 /* Unauthenticated inbound connections at once: a scanner or a flood
  * cannot make us hold more than this many sockets. */
 #define PEER_MAXPENDING		64
 
-enum peer_conn_state {
-	CONN_CONNECTING,	/* TCP connect in progress (outbound) */
-	CONN_HELLO,		/* our HELLO sent, waiting for theirs */
-	CONN_AUTH,		/* our AUTH sent, waiting for theirs */
-	CONN_UP,
-	CONN_CLOSING		/* flushing, then freed */
-};
-
-/* One TCP connection, from connect or accept to close. */
-struct peer_conn {
-	struct peer_net		*net;
-	struct peer		*peer;	/* dialled, or named by its HELLO */
-	struct bufferevent	*bev;
-	enum peer_conn_state	 state;
-	int			 outbound;
-	char			 addr[INET6_ADDRSTRLEN + 8];
-	uint8_t			 nonce[PEER_NONCELEN];
-	uint8_t			 their_nonce[PEER_NONCELEN];
-	char			 their_name[PEER_NAMELEN];
-	int			 their_id;
-	uint64_t		 their_epoch;
-	struct event		*hold;
-	struct event		*keepalive;
-	uint32_t		 seq;
-	TAILQ_ENTRY(peer_conn)	 entry;
-};
-
-TAILQ_HEAD(peer_conns, peer_conn);
-
-struct peer_net {
-	struct event_base	*base;
-	char			*name;
-	int			 id;
-	uint64_t		 epoch;
-	char			*secret;
-	int			 hold_ms;
-	int			 backoff_min_ms;
-	int			 backoff_max_ms;
-	struct evconnlistener	*listener;
-	struct peer		*peers;
-	struct peer_conns	 conns;
-	struct peer_conns	 dead;	/* closed, freed by the reaper */
-	struct event		*reaper;
-	struct peer_cb		 cb[PEER_MAXCB];
-	size_t			 ncb;
-	unsigned		 refused;
-	const char		*last_refused;
-	uint64_t		 rng;
-};
-
-/* The daemon's instance, and callbacks registered before it exists. */
-static struct peer_net	*peer_global;
-static struct peer_cb	 peer_early[PEER_MAXCB];
-static size_t		 peer_nearly;
-
 static void	peer_conn_read(struct bufferevent *, void *);
 static void	peer_conn_event(struct bufferevent *, short, void *);
-static void	peer_conn_close(struct peer_conn *, const char *, int);
 static void	peer_schedule(struct peer *);
 static void	peer_hold_expired(evutil_socket_t, short, void *);
 static void	peer_keepalive(evutil_socket_t, short, void *);
 
 /* xorshift64*: jitter only, seeded from RAND_bytes. */
-static uint32_t
+uint32_t
 peer_rand(struct peer_net *net)
 {
 	net->rng ^= net->rng >> 12;
@@ -132,7 +77,7 @@ peer_rand(struct peer_net *net)
 }
 
 /* A timeval of ms milliseconds. */
-static struct timeval *
+struct timeval *
 peer_tv(struct timeval *tv, int ms)
 {
 	tv->tv_sec = ms / 1000;
@@ -141,7 +86,7 @@ peer_tv(struct timeval *tv, int ms)
 }
 
 /* "1.2.3.4:5" or "[::1]:5" of a socket address. */
-static void
+void
 peer_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char	 host[INET6_ADDRSTRLEN];
@@ -161,13 +106,15 @@ peer_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 /*
- * The one place a link's bufferevent is made, so that the TLS issue can
- * swap in bufferevent_openssl_socket_new() (CONNECTING when we dial,
- * ACCEPTING when we accepted) without touching the session code.
+ * The one place a link's bufferevent is made: an OpenSSL one when
+ * network.tls is set (connecting when we dial, accepting otherwise),
+ * plain TCP without.  The session code above it is the same.
  */
 static struct bufferevent *
 peer_conn_bev(struct peer_net *net, evutil_socket_t fd, int outbound)
 {
+	if (net->tls != NULL)
+		return (peer_tls_bev(net->base, net->tls, fd, outbound));
 	return (bufferevent_socket_new(net->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE));
 }
@@ -211,7 +158,9 @@ peer_conn_new(struct peer_net *net, struct bufferevent *bev, int outbound,
 	c->net = net;
 	c->bev = bev;
 	c->outbound = outbound;
-	c->state = outbound ? CONN_CONNECTING : CONN_HELLO;
+	c->tls = net->tls != NULL;
+	/* Inbound TLS says HELLO once its handshake is done. */
+	c->state = outbound || c->tls ? CONN_CONNECTING : CONN_HELLO;
 	peer_addr_text(sa, c->addr, sizeof(c->addr));
 	c->hold = evtimer_new(net->base, peer_hold_expired, c);
 	c->keepalive = event_new(net->base, -1, EV_PERSIST, peer_keepalive,
@@ -225,7 +174,7 @@ peer_conn_new(struct peer_net *net, struct bufferevent *bev, int outbound,
 }
 
 /* Free closed connections, outside any of their callbacks. */
-static void
+void
 peer_reap(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer_net		*net = arg;
@@ -241,7 +190,7 @@ peer_reap(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* Drop the socket now; the memory goes at the next reap. */
-static void
+void
 peer_conn_kill(struct peer_conn *c)
 {
 	struct peer_net	*net = c->net;
@@ -259,7 +208,7 @@ peer_conn_kill(struct peer_conn *c)
 }
 
 /* Write a finished frame; stamps the sequence when it is 0. */
-static int
+int
 peer_conn_write(struct peer_conn *c, struct peer_out *o)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
@@ -348,7 +297,7 @@ peer_down(struct peer *p, const char *reason)
  * Close c.  reason is what the peer's state records if c was its link.
  * flush: let queued output (an ERROR frame) go first, for a short while.
  */
-static void
+void
 peer_conn_close(struct peer_conn *c, const char *reason, int flush)
 {
 	struct peer	*p = c->peer;
@@ -414,7 +363,7 @@ peer_inbound_pending(struct peer *p)
 }
 
 /* Retry timer: dial p. */
-static void
+void
 peer_dial(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer		*p = arg;
@@ -477,6 +426,24 @@ peer_refuse(struct peer_conn *c, const char *name, const char *reason)
 	peer_conn_error(c, reason, reason);
 }
 
+/* Does c's certificate name site name?  If not, refuse c and say whose
+ * certificate it is. */
+static int
+peer_tls_name_check(struct peer_conn *c, const char *name)
+{
+	char	 cn[PEER_NAMELEN * 2];
+
+	if (!c->tls || peer_tls_names(c->bev, name))
+		return (0);
+	peer_tls_cert_name(c->bev, cn, sizeof(cn));
+	c->net->refused++;
+	c->net->last_refused = "cert-name-mismatch";
+	log_warnx("peer refused name=%s addr=%s reason=cert-name-mismatch "
+	    "cert=%s", name, c->addr, cn);
+	peer_conn_error(c, "cert-name-mismatch", "cert-name-mismatch");
+	return (-1);
+}
+
 /* Which configured peer is q, other than p, up with this id? */
 static struct peer *
 peer_id_taken(struct peer_net *net, struct peer *p, int id)
@@ -496,6 +463,9 @@ peer_hello_check(struct peer_conn *c, const char *name, uint32_t id)
 	struct peer_net	*net = c->net;
 	struct peer	*p;
 
+	/* Inbound: the first time we learn whom the certificate must name. */
+	if (peer_tls_name_check(c, name) == -1)
+		return (NULL);
 	if (c->outbound && strcmp(name, c->peer->name) != 0) {
 		peer_refuse(c, name, "name-mismatch");
 		return (NULL);
@@ -748,6 +718,36 @@ peer_conn_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * A TLS link failed before it was up: if OpenSSL says why, log it as a
+ * refusal (ours: the certificate or the handshake) or as the far end's
+ * (an alert it sent), close, and return 1.  0: no TLS reason.
+ */
+static int
+peer_conn_tls_failed(struct peer_conn *c)
+{
+	const char	*reason, *name;
+	char		 detail[160], who[PEER_NAMELEN + 8] = "";
+
+	if ((reason = peer_tls_failure(c->bev, detail, sizeof(detail))) ==
+	    NULL)
+		return (0);
+	name = c->peer != NULL ? c->peer->name : c->their_name;
+	if (name[0] != '\0')
+		snprintf(who, sizeof(who), "name=%s ", name);
+	if (strcmp(reason, "tls-alert") == 0) {
+		log_warnx("peer closed by remote %saddr=%s reason=%s: %s",
+		    who, c->addr, reason, detail);
+	} else {
+		c->net->refused++;
+		c->net->last_refused = reason;
+		log_warnx("peer refused %saddr=%s reason=%s: %s", who, c->addr,
+		    reason, detail);
+	}
+	peer_conn_close(c, reason, 0);
+	return (1);
+}
+
 /* Connected, closed or failed. */
 static void
 peer_conn_event(struct bufferevent *bev, short what, void *arg)
@@ -757,9 +757,17 @@ peer_conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		peer_nodelay(bev);
+		/* Outbound: we know whom we dialled; check before HELLO. */
+		if (c->outbound && peer_tls_name_check(c, c->peer->name) == -1)
+			return;
+		if (c->tls)
+			log_debug("peer tls addr=%s version=%s", c->addr,
+			    peer_tls_version(bev));
 		peer_conn_hello(c);
 		return;
 	}
+	if (c->tls && c->state != CONN_UP && peer_conn_tls_failed(c))
+		return;
 	name = c->peer != NULL ? c->peer->name : c->their_name;
 	if (c->state == CONN_CONNECTING)
 		log_debug("peer connect failed name=%s addr=%s: %s", name,
@@ -795,7 +803,7 @@ peer_keepalive(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* A peer site connects to us: say HELLO and wait for theirs. */
-static void
+void
 peer_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
@@ -819,598 +827,17 @@ peer_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	peer_nodelay(bev);
 	c = peer_conn_new(net, bev, 0, sa);
-	log_debug("peer accept addr=%s", c->addr);
-	peer_conn_hello(c);
+	log_debug("peer accept addr=%s%s", c->addr, c->tls ? " tls=yes" : "");
+	if (c->tls)
+		bufferevent_enable(bev, EV_READ | EV_WRITE);	/* handshake */
+	else
+		peer_conn_hello(c);
 }
 
 /* The listener failed to accept (out of descriptors): log, go on. */
-static void
+void
 peer_accept_error(struct evconnlistener *l, void *arg)
 {
 	log_warn("peer accept");
 }
 
-/* Make the state for configured peer cfg. */
-static struct peer *
-peer_new(struct peer_net *net, const char *name, const struct sockaddr *sa,
-    socklen_t salen)
-{
-	struct peer	*p;
-	char		 text[INET6_ADDRSTRLEN + 8];
-
-	p = xcalloc(1, sizeof(*p));
-	p->net = net;
-	p->name = xstrdup(name);
-	memcpy(&p->ss, sa, salen);
-	p->sslen = salen;
-	peer_addr_text(sa, text, sizeof(text));
-	p->address = xstrdup(text);
-	p->retry = evtimer_new(net->base, peer_dial, p);
-	if (p->retry == NULL)
-		fatalx("peer: evtimer_new");
-	p->down_reason = "never-up";
-	p->next = net->peers;
-	net->peers = p;
-	return (p);
-}
-
-/* Close p's links and free it (it left the config or we stop). */
-static void
-peer_free(struct peer *p, const char *reason)
-{
-	p->removed = 1;
-	evtimer_del(p->retry);
-	if (p->dial != NULL)
-		peer_conn_close(p->dial, reason, 0);
-	if (p->conn != NULL)
-		peer_conn_close(p->conn, reason, 0);
-	event_free(p->retry);
-	free(p->name);
-	free(p->address);
-	free(p);
-}
-
-/* Copy settings from conf; defaults for what it leaves at 0. */
-static void
-peer_net_settings(struct peer_net *net, const struct peer_net_conf *conf)
-{
-	free(net->secret);
-	net->secret = xstrdup(conf->secret != NULL ? conf->secret : "");
-	net->hold_ms = conf->hold_ms > 0 ? conf->hold_ms : 15000;
-	net->backoff_min_ms = conf->backoff_min_ms > 0 ?
-	    conf->backoff_min_ms : 1000;
-	net->backoff_max_ms = conf->backoff_max_ms > 0 ?
-	    conf->backoff_max_ms : 30000;
-}
-
-/* Start dialling p within a quarter of the minimum back-off (at most
- * 250 ms), so that peers are not all dialled at one instant. */
-static void
-peer_kick(struct peer *p)
-{
-	struct timeval	 tv;
-	uint32_t	 spread = (uint32_t)p->net->backoff_min_ms / 4 + 1;
-
-	if (p->state == PEER_UP || p->dial != NULL)
-		return;
-	if (spread > 250)
-		spread = 250;
-	evtimer_add(p->retry, peer_tv(&tv, (int)(peer_rand(p->net) % spread)));
-}
-
-/* A new instance: listening, peers dialled once the loop runs. */
-struct peer_net *
-peer_net_new(struct event_base *base, const struct peer_net_conf *conf,
-    char **cause)
-{
-	struct peer_net	*net;
-	struct peer	*p;
-	size_t		 i;
-
-	net = xcalloc(1, sizeof(*net));
-	net->base = base;
-	net->name = xstrdup(conf->site_name);
-	net->id = conf->site_id;
-	net->epoch = conf->epoch;
-	TAILQ_INIT(&net->conns);
-	TAILQ_INIT(&net->dead);
-	if (RAND_bytes((unsigned char *)&net->rng, sizeof(net->rng)) != 1 ||
-	    net->rng == 0)
-		net->rng = conf->epoch | 1;
-	peer_net_settings(net, conf);
-	if ((net->reaper = evtimer_new(base, peer_reap, net)) == NULL)
-		fatalx("peer: evtimer_new");
-	net->listener = evconnlistener_new_bind(base, peer_accept, net,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    16, (const struct sockaddr *)&conf->listen->ss,
-	    (int)conf->listen->sslen);
-	if (net->listener == NULL) {
-		xasprintf(cause, "listen %s: %s", conf->listen->text != NULL ?
-		    conf->listen->text : "?", strerror(errno));
-		peer_net_free(net);
-		return (NULL);
-	}
-	evconnlistener_set_error_cb(net->listener, peer_accept_error);
-	for (i = 0; i < conf->npeers; i++) {
-		p = peer_new(net, conf->peers[i].name,
-		    (const struct sockaddr *)&conf->peers[i].address.ss,
-		    conf->peers[i].address.sslen);
-		peer_kick(p);
-	}
-	return (net);
-}
-
-/* Close everything; no callbacks run (the daemon is stopping). */
-void
-peer_net_free(struct peer_net *net)
-{
-	struct peer_conn	*c;
-	struct peer		*p;
-
-	if (net == NULL)
-		return;
-	net->ncb = 0;
-	while ((p = net->peers) != NULL) {
-		net->peers = p->next;
-		peer_free(p, "shutdown");
-	}
-	while ((c = TAILQ_FIRST(&net->conns)) != NULL)
-		peer_conn_kill(c);
-	if (net->reaper != NULL) {
-		peer_reap(-1, 0, net);
-		event_free(net->reaper);
-	}
-	if (net->listener != NULL)
-		evconnlistener_free(net->listener);
-	free(net->name);
-	if (net->secret != NULL) {
-		explicit_bzero(net->secret, strlen(net->secret));
-		free(net->secret);
-	}
-	free(net);
-}
-
-/* Is peer name in conf? */
-static const struct peer_cfg *
-peer_conf_find(const struct peer_net_conf *conf, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < conf->npeers; i++)
-		if (strcmp(conf->peers[i].name, name) == 0)
-			return (&conf->peers[i]);
-	return (NULL);
-}
-
-/* Apply a new config: secret and timers, peers added/removed/moved. */
-void
-peer_net_update(struct peer_net *net, const struct peer_net_conf *conf)
-{
-	struct peer	**pp, *p;
-	size_t		  i;
-
-	peer_net_settings(net, conf);
-	pp = &net->peers;
-	while ((p = *pp) != NULL) {
-		if (peer_conf_find(conf, p->name) != NULL) {
-			pp = &p->next;
-			continue;
-		}
-		*pp = p->next;
-		log_info("peer removed name=%s", p->name);
-		peer_free(p, "removed");
-	}
-	for (i = 0; i < conf->npeers; i++) {
-		if (peer_net_find(net, conf->peers[i].name) != NULL) {
-			peer_net_set_address(net, conf->peers[i].name,
-			    (const struct sockaddr *)&conf->peers[i].address.ss,
-			    conf->peers[i].address.sslen);
-			continue;
-		}
-		log_info("peer added name=%s", conf->peers[i].name);
-		peer_kick(peer_new(net, conf->peers[i].name,
-		    (const struct sockaddr *)&conf->peers[i].address.ss,
-		    conf->peers[i].address.sslen));
-	}
-}
-
-/* Add callbacks to an instance. */
-void
-peer_net_register(struct peer_net *net, const struct peer_cb *cb)
-{
-	if (net->ncb < PEER_MAXCB)
-		net->cb[net->ncb++] = *cb;
-	else
-		log_warnx("peer: too many callback tables");
-}
-
-/* The listening port. */
-int
-peer_net_port(const struct peer_net *net)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	evutil_socket_t		 fd;
-
-	fd = evconnlistener_get_fd(net->listener);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		return (-1);
-	if (ss.ss_family == AF_INET6)
-		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-	return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
-}
-
-/* Readdress a peer; a down one is dialled afresh soon. */
-int
-peer_net_set_address(struct peer_net *net, const char *name,
-    const struct sockaddr *sa, socklen_t salen)
-{
-	struct peer	*p;
-	char		 text[INET6_ADDRSTRLEN + 8];
-
-	if ((p = peer_net_find(net, name)) == NULL ||
-	    salen > sizeof(p->ss))
-		return (-1);
-	if (p->sslen == salen && memcmp(&p->ss, sa, salen) == 0)
-		return (0);
-	memcpy(&p->ss, sa, salen);
-	p->sslen = salen;
-	peer_addr_text(sa, text, sizeof(text));
-	free(p->address);
-	p->address = xstrdup(text);
-	if (p->state != PEER_UP) {
-		p->attempts = 0;
-		evtimer_del(p->retry);
-		peer_kick(p);
-	}
-	return (0);
-}
-
-/* Send on p's link. */
-int
-peer_send(struct peer *p, struct peer_out *o)
-{
-	if (p == NULL || p->state != PEER_UP || p->conn == NULL)
-		return (-1);
-	return (peer_conn_write(p->conn, o));
-}
-
-/* Send to peer name of net. */
-int
-peer_net_send(struct peer_net *net, const char *name, struct peer_out *o)
-{
-	return (peer_send(peer_net_find(net, name), o));
-}
-
-/* Send to every up peer of net; each link numbers the frame itself. */
-size_t
-peer_net_broadcast(struct peer_net *net, struct peer_out *o)
-{
-	struct peer	*p, *next;
-	uint32_t	 seq = peer_frame_seq(o);
-	size_t		 n = 0;
-
-	for (p = net->peers; p != NULL; p = next) {
-		next = p->next;
-		peer_frame_set_seq(o, seq);
-		if (peer_send(p, o) == 0)
-			n++;
-	}
-	peer_frame_set_seq(o, seq);
-	return (n);
-}
-
-/* Peer by name. */
-struct peer *
-peer_net_find(struct peer_net *net, const char *name)
-{
-	struct peer	*p;
-
-	if (net == NULL || name == NULL)
-		return (NULL);
-	for (p = net->peers; p != NULL; p = p->next)
-		if (strcmp(p->name, name) == 0)
-			return (p);
-	return (NULL);
-}
-
-/* Peer by the site id it announced (up or last seen). */
-struct peer *
-peer_net_by_id(struct peer_net *net, int id)
-{
-	struct peer	*p;
-
-	if (net == NULL || id <= 0)
-		return (NULL);
-	for (p = net->peers; p != NULL; p = p->next)
-		if (p->id == id)
-			return (p);
-	return (NULL);
-}
-
-/* Call fn on every configured peer. */
-void
-peer_net_foreach(struct peer_net *net, void (*fn)(struct peer *, void *),
-    void *arg)
-{
-	struct peer	*p, *next;
-
-	if (net == NULL)
-		return;
-	for (p = net->peers; p != NULL; p = next) {
-		next = p->next;
-		fn(p, arg);
-	}
-}
-
-/* Open connections (for tests: one per pair once settled). */
-size_t
-peer_net_nconns(const struct peer_net *net)
-{
-	const struct peer_conn	*c;
-	size_t			 n = 0;
-
-	TAILQ_FOREACH(c, &net->conns, entry)
-		if (c->state != CONN_CLOSING)
-			n++;
-	return (n);
-}
-
-/* Refused handshakes and the last reason. */
-unsigned
-peer_net_refused(const struct peer_net *net, const char **last)
-{
-	if (last != NULL)
-		*last = net->last_refused;
-	return (net->refused);
-}
-
-/* The instance p belongs to. */
-struct peer_net *
-peer_net_of(const struct peer *p)
-{
-	return (p->net);
-}
-
-/* "up" or "down". */
-const char *
-peer_state_name(enum peer_state s)
-{
-	return (s == PEER_UP ? "up" : "down");
-}
-
-/* Peers sorted by name, for stable output. */
-static struct peer **
-peer_sorted(struct peer_net *net, size_t *np)
-{
-	struct peer	**v, *p, *t;
-	size_t		  n = 0, i, j;
-
-	for (p = net != NULL ? net->peers : NULL; p != NULL; p = p->next)
-		n++;
-	v = xcalloc(n + 1, sizeof(*v));
-	for (i = 0, p = net != NULL ? net->peers : NULL; p != NULL;
-	    p = p->next)
-		v[i++] = p;
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(v[j - 1]->name, v[j]->name) > 0;
-		    j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	*np = n;
-	return (v);
-}
-
-/* The peers as a JSON list (roamctl --json peers, /api/peers). */
-void
-peer_net_json(struct peer_net *net, struct json *j)
-{
-	struct peer	**v;
-	char		  epoch[17];
-	size_t		  n, i;
-
-	v = peer_sorted(net, &n);
-	json_arr_begin(j, NULL);
-	for (i = 0; i < n; i++) {
-		json_obj_begin(j, NULL);
-		json_str(j, "name", v[i]->name);
-		json_str(j, "state", peer_state_name(v[i]->state));
-		snprintf(epoch, sizeof(epoch), "%016llx",
-		    (unsigned long long)v[i]->epoch);
-		json_str(j, "epoch", v[i]->epoch_known ? epoch : NULL);
-		if (v[i]->id > 0)
-			json_int(j, "id", v[i]->id);
-		else
-			json_null(j, "id");
-		json_str(j, "address", v[i]->address);
-		if (v[i]->since != 0)
-			json_int(j, "since", (long long)v[i]->since);
-		else
-			json_null(j, "since");
-		json_int(j, "flaps", v[i]->flaps);
-		json_str(j, "direction", v[i]->state != PEER_UP ? NULL :
-		    v[i]->outbound ? "out" : "in");
-		json_str(j, "last_down_reason", v[i]->flaps > 0 ||
-		    v[i]->state != PEER_UP ? v[i]->down_reason : NULL);
-		json_int(j, "rx", (long long)v[i]->rx);
-		json_int(j, "tx", (long long)v[i]->tx);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	free(v);
-}
-
-/* The peers as an aligned text table (malloc'd). */
-char *
-peer_net_table(struct peer_net *net)
-{
-	struct peer	**v;
-	char		 *out, *next, epoch[17], since[32], id[8];
-	struct tm	  tm;
-	size_t		  n, i;
-
-	v = peer_sorted(net, &n);
-	xasprintf(&out, "%-16s %-5s %-3s %-22s %-16s %-19s %s\n", "NAME",
-	    "STATE", "ID", "ADDRESS", "EPOCH", "SINCE", "FLAPS");
-	for (i = 0; i < n; i++) {
-		snprintf(epoch, sizeof(epoch), "%016llx",
-		    (unsigned long long)v[i]->epoch);
-		snprintf(id, sizeof(id), "%d", v[i]->id);
-		if (v[i]->since == 0 ||
-		    localtime_r(&v[i]->since, &tm) == NULL)
-			xstrlcpy(since, "-", sizeof(since));
-		else
-			strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S",
-			    &tm);
-		xasprintf(&next, "%s%-16s %-5s %-3s %-22s %-16s %-19s %u\n",
-		    out, v[i]->name, peer_state_name(v[i]->state),
-		    v[i]->id > 0 ? id : "-", v[i]->address,
-		    v[i]->epoch_known ? epoch : "-", since, v[i]->flaps);
-		free(out);
-		out = next;
-	}
-	free(v);
-	return (out);
-}
-
-/* Write raw bytes on p's link (tests, fuzzing). */
-int
-peer_send_raw(struct peer *p, const void *buf, size_t len)
-{
-	if (p == NULL || p->conn == NULL || p->conn->state != CONN_UP)
-		return (-1);
-	return (bufferevent_write(p->conn->bev, buf, len));
-}
-
-/* Our instance's settings from the running config. */
-static void
-peer_conf_from_env(struct peer_net_conf *nc)
-{
-	const struct config	*conf = env->conf;
-
-	memset(nc, 0, sizeof(*nc));
-	nc->site_name = conf->site_name;
-	nc->site_id = conf->site_id;
-	nc->epoch = env->epoch;
-	nc->secret = conf->net_secret;
-	nc->hold_ms = conf->hold_time * 1000;
-	nc->listen = &conf->net_listen;
-	nc->peers = conf->peers;
-	nc->npeers = conf->npeers;
-}
-
-/* Bring up the daemon's network (network: in the config). */
-int
-peer_init(struct event_base *base, char **cause)
-{
-	struct peer_net_conf	 nc;
-	size_t			 i;
-
-	*cause = NULL;
-	if (env->conf->net_listen.text == NULL) {
-		log_info("peer network off");
-		return (0);
-	}
-	peer_conf_from_env(&nc);
-	if ((peer_global = peer_net_new(base, &nc, cause)) == NULL)
-		return (-1);
-	for (i = 0; i < peer_nearly; i++)
-		peer_net_register(peer_global, &peer_early[i]);
-	log_info("peer listening on %s peers=%zu hold=%ds",
-	    env->conf->net_listen.text, env->conf->npeers,
-	    env->conf->hold_time);
-	return (0);
-}
-
-/* Close every link. */
-void
-peer_shutdown(void)
-{
-	peer_net_free(peer_global);
-	peer_global = NULL;
-}
-
-/* Apply a reloaded config. */
-void
-peer_reload(void)
-{
-	struct peer_net_conf	 nc;
-
-	if (peer_global == NULL) {
-		if (env->conf->net_listen.text != NULL)
-			log_warnx("reload: network: needs a restart");
-		return;
-	}
-	if (env->conf->net_listen.text == NULL ||
-	    strcmp(env->conf->site_name, peer_global->name) != 0 ||
-	    env->conf->site_id != peer_global->id)
-		log_warnx("reload: network listen/site change needs a "
-		    "restart");
-	peer_conf_from_env(&nc);
-	peer_net_update(peer_global, &nc);
-}
-
-/* Register the daemon's callbacks. */
-void
-peer_register(const struct peer_cb *cb)
-{
-	if (peer_global != NULL) {
-		peer_net_register(peer_global, cb);
-		return;
-	}
-	if (peer_nearly < PEER_MAXCB)
-		peer_early[peer_nearly++] = *cb;
-}
-
-/* Broadcast on the daemon's network. */
-size_t
-peer_broadcast(struct peer_out *o)
-{
-	return (peer_global != NULL ? peer_net_broadcast(peer_global, o) : 0);
-}
-
-/* The daemon's peer by name. */
-struct peer *
-peer_find(const char *name)
-{
-	return (peer_net_find(peer_global, name));
-}
-
-/* The daemon's peer by site id. */
-struct peer *
-peer_by_id(int id)
-{
-	return (peer_net_by_id(peer_global, id));
-}
-
-/* Is the daemon's link to name up? */
-int
-peer_is_up(const char *name)
-{
-	struct peer	*p = peer_find(name);
-
-	return (p != NULL && p->state == PEER_UP);
-}
-
-/* Every peer of the daemon's network. */
-void
-peer_foreach(void (*fn)(struct peer *, void *), void *arg)
-{
-	peer_net_foreach(peer_global, fn, arg);
-}
-
-/* roamctl peers --json. */
-void
-peer_json(struct json *j)
-{
-	peer_net_json(peer_global, j);
-}
-
-/* roamctl peers. */
-char *
-peer_table(void)
-{
-	return (peer_net_table(peer_global));
-}
