@@ -74,15 +74,18 @@
 #  stop_signal SITE		SIGSTOP (a cut link: the peers' hold timer fires)
 #  cont_site SITE		SIGCONT after stop_signal
 #  restart_site SITE		stop_site (or reap after kill9) + start_site
-#  site_alive SITE		is its roamd running?
-#  rctl_site SITE ARGS...	roamctl against SITE's control socket
+#  site_alive SITE		is its roamd process there (maybe SIGSTOPped)?
+#  site_running SITE		alive and not SIGSTOPped (answers roamctl)
+#  rctl_site SITE ARGS...	roamctl against SITE's control socket (10 s)
 #  at_site SITE CMD...		run a lib.sh helper in SITE's context (above)
 #  net_json SITE CMD EXPR	Python EXPR of `roamctl --json CMD` (as d)
-#  wait_peers_up [SITE...]	every (running) site lists all its peers "up"
-#				(default: all of NET_SITES; 20 s)
+#  wait_peers_up [SITE...]	every given site lists every other running
+#				(not SIGSTOPped) site "up" (default: all
+#				running sites; 20 s)
 #  wait_peer_state SITE PEER up|down [SECONDS]
 #  wait_directory USER SITE|- [EXT] [SITES...]
-#				every running site's directory shows USER at
+#				every running (not SIGSTOPped) site's
+#				directory shows USER at
 #				SITE (- = logged out) [on extension EXT] (10 s)
 #  net_register SITE EXT [EXPIRES]	register EXT from phone_port EXT
 #				against SITE (realm = SITE's domain)
@@ -94,6 +97,7 @@
 #  site_log_has SITE REGEX	SITE's log has a matching line (waits 3 s)
 #  site_log_count SITE REGEX	number of matching lines now
 #  site_log_lacks SITE REGEX	no matching line
+#  wait_log_count SITE REGEX MIN [SECONDS]	at least MIN matching lines
 #  carrier_bg SITE NAME SCENARIO [sipp args]	SIPp on SITE's carrier port
 #				(background; sets SIPP_PID)
 #  carrier_ddi SITE DDI [sipp args]	SITE's carrier delivers a DDI call
@@ -114,6 +118,7 @@ NET_SECRET=${NET_SECRET:-e2e-net-secret-$E2E_HASH}
 NET_HOLD_TIME=${NET_HOLD_TIME:-3s}
 NET_ORPHAN_LOGOUT=${NET_ORPHAN_LOGOUT:-24h}
 declare -A NET_PID=()
+declare -A NET_FROZEN=()		# sites under SIGSTOP
 
 # --- ports ---------------------------------------------------------------
 
@@ -238,12 +243,13 @@ at_site()
 	"$@"
 }
 
-# roamctl against SITE.
+# roamctl against SITE (bounded: 10 s, as a SIGSTOPped roamd never
+# answers).
 rctl_site()
 {
 	local site=$1
 	shift
-	"$ROAMCTL" -s "$(site_sock "$site")" "$@"
+	timeout 10 "$ROAMCTL" -s "$(site_sock "$site")" "$@"
 }
 
 # Print the Python expression EXPR (as d) of `roamctl --json CMD...` on
@@ -515,11 +521,17 @@ net_setup()
 
 # --- processes -----------------------------------------------------------
 
-# Is SITE's roamd running?
+# Is SITE's roamd running (a process, perhaps under SIGSTOP)?
 site_alive()
 {
 	local pid=${NET_PID[$1]:-}
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# Is SITE's roamd running and not under SIGSTOP (it would answer)?
+site_running()
+{
+	site_alive "$1" && [ -z "${NET_FROZEN[$1]:-}" ]
 }
 
 # Start SITE's roamd; wait (10 s) until roamctl status answers and its SIP
@@ -566,6 +578,7 @@ stop_site()
 	local site=$1 pid=${NET_PID[$1]:-} i rc=0
 	[ -n "$pid" ] || fail "stop_site $site: not running"
 	kill -CONT "$pid" 2>/dev/null || true
+	NET_FROZEN[$site]=
 	kill -TERM "$pid" 2>/dev/null ||
 	    fail "roamd $site (pid $pid) was already gone at SIGTERM"
 	for i in $(seq 100); do
@@ -590,6 +603,7 @@ kill9_site()
 	kill -KILL "$pid" 2>/dev/null || fail "roamd $site was already gone"
 	wait "$pid" 2>/dev/null || true
 	NET_PID[$site]=
+	NET_FROZEN[$site]=
 	echo "--- kill -9 roamd $site $(date +%T.%N)" >>"$(site_log "$site")"
 	ok "roamd $site killed (SIGKILL)"
 }
@@ -601,6 +615,8 @@ stop_signal()
 	[ -n "$pid" ] || fail "stop_signal $1: not running"
 	kill -STOP "$pid" || fail "kill -STOP roamd $1 failed"
 	NET_STOPPED+=("$pid")
+	NET_FROZEN[$1]=1
+	echo "--- kill -STOP roamd $1 $(date +%T.%N)" >>"$(site_log "$1")"
 	ok "roamd $1 stopped (SIGSTOP)"
 }
 
@@ -610,6 +626,8 @@ cont_site()
 	local pid=${NET_PID[$1]:-}
 	[ -n "$pid" ] || fail "cont_site $1: not running"
 	kill -CONT "$pid" || fail "kill -CONT roamd $1 failed"
+	NET_FROZEN[$1]=
+	echo "--- kill -CONT roamd $1 $(date +%T.%N)" >>"$(site_log "$1")"
 	ok "roamd $1 continued (SIGCONT)"
 }
 NET_STOPPED=()
@@ -651,7 +669,7 @@ wait_peers_up()
 {
 	local sites=("$@") s o i pending running=() others
 	for s in "${NET_SITES[@]}"; do
-		site_alive "$s" && running+=("$s")
+		site_running "$s" && running+=("$s")
 	done
 	[ ${#sites[@]} -gt 0 ] || sites=("${running[@]}")
 	for i in $(seq 200); do
@@ -732,7 +750,7 @@ wait_directory()
 	else
 		sites=()
 		for s in "${NET_SITES[@]}"; do
-			site_alive "$s" && sites+=("$s")
+			site_running "$s" && sites+=("$s")
 		done
 	fi
 	for i in $(seq 100); do
@@ -785,7 +803,7 @@ register_all()
 	local e s
 	for e in 201 202 203 301 302 309 401 402 409; do
 		s=$(site_of_ext "$e")
-		site_alive "$s" && net_register_ok "$s" "$e"
+		site_running "$s" && net_register_ok "$s" "$e"
 	done
 	return 0
 }
@@ -899,6 +917,20 @@ site_log_has()
 site_log_count()
 {
 	grep -Ec -- "$2" "$(site_log "$1")" 2>/dev/null || true
+}
+
+# Wait (SECONDS, default 5) until SITE's log has at least MIN lines
+# matching REGEX (to see a second occurrence: MIN = site_log_count + 1).
+wait_log_count()
+{
+	local site=$1 re=$2 min=$3 secs=${4:-5} i n
+	for i in $(seq $((secs * 10))); do
+		n=$(site_log_count "$site" "$re")
+		[ "$n" -ge "$min" ] && { ok "$site log has $n x /$re/"; return 0; }
+		sleep 0.1
+	done
+	fail "$site log has $n line(s) matching /$re/ after ${secs}s," \
+	    "expected $min"
 }
 
 # SITE's log has no line matching REGEX.
