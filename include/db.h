@@ -15,7 +15,7 @@
 struct config;
 struct event_base;
 
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 /* "pbkdf2-sha256$10000$<32 hex salt>$<64 hex hash>" fits with room. */
 #define DB_LOGIN_HASH_LEN	160
 

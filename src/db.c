@@ -193,6 +193,7 @@ static const char db_schema_v1[] =
 static int	db_migrate_v1(char **);
 static int	db_migrate_v2(char **);
 static int	db_migrate_v3(char **);
+static int	db_migrate_v4(char **);
 static void	db_code_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
@@ -200,6 +201,7 @@ static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
 	db_migrate_v1,
 	db_migrate_v2,
 	db_migrate_v3,
+	db_migrate_v4,
 };
 
 /* The storage failure kind of an SQLite result code, or DBF_MAX. */
@@ -347,6 +349,21 @@ db_migrate_v3(char **cause)
 	    "CREATE TABLE remote_locations (user TEXT PRIMARY KEY,"
 	    " generation INTEGER NOT NULL, site TEXT, ext TEXT,"
 	    " settings_gen INTEGER NOT NULL DEFAULT 0);", cause));
+}
+
+/*
+ * Version 4: the audit log (db_events.c) - logins, logouts, failures,
+ * lock-outs and remote decisions, pruned to the newest rows (issue 6).
+ */
+static int
+db_migrate_v4(char **cause)
+{
+	return (db_exec(
+	    "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " time INTEGER NOT NULL, kind TEXT NOT NULL, user TEXT, ext TEXT,"
+	    " site TEXT, peer TEXT, reason TEXT, detail TEXT);"
+	    "CREATE INDEX events_time ON events (time);"
+	    "CREATE INDEX events_user ON events (user, id);", cause));
 }
 
 /* The version recorded in the database; 0 for a new one, -1 on error. */
