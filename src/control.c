@@ -30,9 +30,11 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "cdr.h"
 #include "config.h"
 #include "control.h"
 #include "directory.h"
+#include "events.h"
 #include "hotdesk.h"
 #include "json.h"
 #include "log.h"
@@ -87,6 +89,8 @@ static int	control_peers(char **, int, struct evbuffer *, char **);
 static int	control_directory(char **, int, struct evbuffer *, char **);
 static int	control_login(char **, int, struct evbuffer *, char **);
 static int	control_logout(char **, int, struct evbuffer *, char **);
+static int	control_events(char **, int, struct evbuffer *, char **);
+static int	control_cdr(char **, int, struct evbuffer *, char **);
 
 static const struct control_cmd control_cmds[] = {
 	{ "status",	0, 0, "status",			control_status },
@@ -99,6 +103,9 @@ static const struct control_cmd control_cmds[] = {
 	{ "directory",	0, 0, "directory",		control_directory },
 	{ "login",	2, 2, "login USER EXTENSION",	control_login },
 	{ "logout",	1, 1, "logout USER",		control_logout },
+	{ "events",	0, 6, "events [--since T] [--user N] [--limit N]",
+	    control_events },
+	{ "cdr",	0, 3, "cdr [--since T] [--csv]",	control_cdr },
 };
 
 /*
@@ -1043,6 +1050,56 @@ control_directory(char **argv, int json, struct evbuffer *b, char **err)
 	return (0);
 }
 
+/* Words of a command after its name (argv is NULL-terminated). */
+static int
+control_nargs(char **argv)
+{
+	int	 n = 0;
+
+	while (argv[n + 1] != NULL)
+		n++;
+	return (n);
+}
+
+/* events [--since T] [--user N] [--limit N]: the audit log, oldest first. */
+static int
+control_events(char **argv, int json, struct evbuffer *b, char **err)
+{
+	const char	*user;
+	time_t		 since;
+	int		 limit, rc;
+
+	if (events_parse_args(control_nargs(argv), argv + 1, &since, &user,
+	    &limit, err) == -1)
+		return (-1);
+	if (json)
+		rc = events_json(since, user, limit, b);
+	else
+		rc = events_text(since, user, limit, b);
+	if (rc == -1)
+		return (control_error(err, "events: database error"));
+	return (0);
+}
+
+/* cdr [--since T] [--csv]: call records as a table, CSV or JSON. */
+static int
+control_cdr(char **argv, int json, struct evbuffer *b, char **err)
+{
+	time_t	 since;
+	int	 csv, rc;
+
+	if (cdr_parse_args(control_nargs(argv), argv + 1, &since, &csv,
+	    err) == -1)
+		return (-1);
+	if (json && !csv)
+		rc = cdr_json(since, b);
+	else
+		rc = cdr_text(since, csv, b);
+	if (rc == -1)
+		return (control_error(err, "cdr: database error"));
+	return (0);
+}
+
 /* Split line into words in place; returns the count or -1 if too many. */
 static int
 control_split(char *line, char **argv)
@@ -1116,7 +1173,7 @@ control_dispatch(char **argv, int argc, int json, char **out)
 int
 control_run(const char *line, int json, char **out)
 {
-	char	*copy, *argv[CONTROL_MAXARGS];
+	char	*copy, *argv[CONTROL_MAXARGS + 1];
 	int	 argc, rc;
 
 	*out = NULL;
@@ -1133,6 +1190,7 @@ control_run(const char *line, int json, char **out)
 		argc--;
 		memmove(argv, argv + 1, argc * sizeof(*argv));
 	}
+	argv[argc] = NULL;	/* handlers with optional words count them */
 	rc = control_dispatch(argv, argc, json, out);
 	free(copy);
 	return (rc);

@@ -54,6 +54,16 @@ roamctl_help(FILE *f)
 "  directory            every network user: home and current site\n"
 "  login USER EXTENSION log a user in at an extension (admin)\n"
 "  logout USER          log a user out; fallbacks apply (admin)\n"
+"  events [--since T] [--user N] [--limit N]\n"
+"                       the audit log, oldest first: logins, logouts and\n"
+"                       failed logins with their reasons, lock-outs, remote\n"
+"                       logins granted or refused, reconcile decisions\n"
+"                       (the newest 1000 unless --limit says otherwise)\n"
+"  cdr [--since T] [--csv]\n"
+"                       call records: caller user and device, callee,\n"
+"                       trunk, times, cause; --csv for spreadsheets\n"
+"\n"
+"T is unix seconds or the site's local YYYY-MM-DD[THH:MM[:SS]].\n"
 "\n"
 "exit status: 0 ok, 1 error, 2 cannot connect to roamd\n");
 }
@@ -64,6 +74,25 @@ roamctl_usage(void)
 {
 	roamctl_help(stderr);
 	exit(EXIT_REFUSED);
+}
+
+/*
+ * Take "--json" / "-j" out of the words after the command (admins type
+ * "roamctl users --json"); no command argument is ever spelt so.
+ */
+static int
+roamctl_strip_json(int argc, char **argv, int *json)
+{
+	int	 i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 ||
+		    strcmp(argv[i], "-j") == 0)
+			*json = 1;
+		else
+			argv[n++] = argv[i];
+	}
+	return (n);
 }
 
 /*
@@ -281,12 +310,8 @@ main(int argc, char *argv[])
 		roamctl_help(stdout);
 		return (0);
 	}
-	/* Admins type "roamctl users --json" too. */
-	while (argc > 1 && (strcmp(argv[argc - 1], "--json") == 0 ||
-	    strcmp(argv[argc - 1], "-j") == 0)) {
-		json = 1;
-		argc--;
-	}
+	/* Admins type "roamctl events --json --user 201" too. */
+	argc = roamctl_strip_json(argc, argv, &json);
 	if (roamctl_request(req, sizeof(req), json, argc, argv) == -1)
 		return (EXIT_REFUSED);
 	return (roamctl_ask(path, req));
