@@ -87,6 +87,8 @@
 #				every running (not SIGSTOPped) site's
 #				directory shows USER at
 #				SITE (- = logged out) [on extension EXT] (10 s)
+#  wait_user SITE N EXPR EXPECTED WHAT	poll `roamctl --json user N` on
+#				SITE until the Python EXPR (d) prints EXPECTED
 #  net_register SITE EXT [EXPIRES]	register EXT from phone_port EXT
 #				against SITE (realm = SITE's domain)
 #  net_register_ok SITE EXT	the same, failing the test on error
@@ -777,6 +779,19 @@ wait_directory()
 	done
 	fail "directory: $user not at $where${ext:+/$ext} within 10 s" \
 	    "(seen:$pending)"
+}
+
+# Wait (10 s) until the Python expression EXPR of `roamctl --json user N`
+# on SITE (as d, see lib.sh's user_eval) prints EXPECTED.
+wait_user()
+{
+	local site=$1 n=$2 expr=$3 want=$4 what=$5 i got
+	for i in $(seq 50); do
+		got=$(at_site "$site" user_eval "$n" "$expr" 2>/dev/null) || true
+		[ "$got" = "$want" ] && { ok "$what ($site: user $n: $expr)"; return 0; }
+		sleep 0.2
+	done
+	fail "$what: on $site, $expr of user $n is '$got', expected '$want'"
 }
 
 # --- phones and carriers ---------------------------------------------------
