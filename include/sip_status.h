@@ -46,6 +46,9 @@ enum sip_answer {
 	ANS_SERVICE_UNAVAILABLE,	/* 503 Service Unavailable */
 	ANS_MESSAGE_TOO_LARGE,		/* 513 Message Too Large */
 	ANS_DECLINE,			/* 603 Decline */
+	ANS_EXTERNAL_LIMIT,		/* 403 External Call Limit Reached */
+	ANS_DESTINATION_NOT_ALLOWED,	/* 403 Destination Not Allowed */
+	ANS_STORAGE_FAILED,		/* 500 Cannot Store Change */
 	ANS_MAX
 };
 

@@ -13,6 +13,14 @@
  * A binding remembers where its REGISTER came from (transport, address,
  * port, connection): a phone behind NAT is only reachable there, whatever
  * its Contact says.
+ *
+ * Acknowledge only what is stored (issue "crash safety"): the 200 goes out
+ * from db_after_commit(), once the batch holding the bindings is
+ * committed, so a kill -9 cannot lose a registration the phone was told
+ * about.  When the change cannot be stored (disk full, read-only
+ * database) the phone gets 500 Cannot Store Change and the extension's
+ * bindings are read back from the database, so memory keeps what is
+ * stored and calls keep being routed to it.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -69,6 +77,22 @@ struct reg_update {
 	int		 expires;	/* seconds, 0 = remove */
 };
 
+/* A REGISTER whose 200 waits for its bindings' COMMIT. */
+struct reg_pending {
+	struct sip_tx			*tx;
+	char				*ext;
+	time_t				 now;
+	TAILQ_ENTRY(reg_pending)	 entry;
+};
+TAILQ_HEAD(reg_pendings, reg_pending);
+
+/* registrar_restore(): one extension's rows, and expired ones seen. */
+struct reg_restore {
+	const char	*ext;
+	struct hmap	*gone;
+};
+
+static struct reg_pendings reg_pending = TAILQ_HEAD_INITIALIZER(reg_pending);
 static struct hmap	*reg_exts;	/* number -> struct reg_ext */
 static struct hmap	*reg_aors;	/* number -> struct reg_aor */
 static size_t		 reg_total;
@@ -142,12 +166,15 @@ registrar_unlink(struct reg_entry *re)
 	registrar_entry_free(re);
 }
 
-/* Remove a binding from memory and the database. */
-static void
+/* Remove a binding from memory and the database; -1: not stored. */
+static int
 registrar_remove(struct reg_entry *re)
 {
-	db_reg_del(re->b.ext, re->b.contact);
+	int	 rc;
+
+	rc = db_reg_del(re->b.ext, re->b.contact);
 	registrar_unlink(re);
+	return (rc);
 }
 
 /* (Re-)arm the expiry timer of an entry. */
@@ -165,8 +192,8 @@ registrar_arm(struct reg_entry *re, time_t now)
 	evtimer_add(re->timer, &tv);
 }
 
-/* Write a binding through to the database. */
-static void
+/* Write a binding through to the database; 0 or -1. */
+static int
 registrar_persist(const struct reg_entry *re)
 {
 	struct db_reg	 r;
@@ -180,7 +207,7 @@ registrar_persist(const struct reg_entry *re)
 	r.cseq = re->b.cseq;
 	r.user_agent = re->b.user_agent;
 	r.expires = re->b.expires;
-	db_reg_put(&r);
+	return (db_reg_put(&r));
 }
 
 /* A binding's time is up (its own timer). */
@@ -197,7 +224,8 @@ registrar_expire_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	log_info("register expired ext=%s contact=%s call=%s", re->b.ext,
 	    re->b.contact, re->b.callid != NULL ? re->b.callid : "-");
-	registrar_remove(re);
+	/* Not stored: the row comes back at start and expires there. */
+	(void)registrar_remove(re);
 }
 
 /* Find the binding of ext for contact. */
@@ -230,7 +258,7 @@ registrar_add(const char *ext, const char *contact)
 		}
 		log_info("register evicted ext=%s contact=%s", ext,
 		    soonest->b.contact);
-		registrar_remove(soonest);
+		(void)registrar_remove(soonest);
 		aor = registrar_aor(ext, 1);
 	}
 	re = xcalloc(1, sizeof(*re));
@@ -323,6 +351,9 @@ registrar_free_aor(const char *key, void *val, void *arg)
 void
 registrar_shutdown(void)
 {
+	/* Answer the REGISTERs waiting for a COMMIT while we still can. */
+	if (!TAILQ_EMPTY(&reg_pending))
+		db_flush();
 	if (reg_aors != NULL)
 		hmap_foreach(reg_aors, registrar_free_aor, NULL);
 	hmap_free(reg_aors, NULL);
@@ -529,19 +560,19 @@ registrar_out_of_order(const struct reg_entry *re, const struct sip_msg *req)
 	    sip_msg_cseq(req) <= re->b.cseq);
 }
 
-/* Remove one binding because its phone asked to. */
-static void
+/* Remove one binding because its phone asked to; -1: not stored. */
+static int
 registrar_unregister(struct reg_entry *re, const char *src,
     const struct sip_msg *req)
 {
 	log_info("unregister ext=%s contact=%s src=%s call=%s", re->b.ext,
 	    re->b.contact, src, sip_msg_callid(req) != NULL ?
 	    sip_msg_callid(req) : "-");
-	registrar_remove(re);
+	return (registrar_remove(re));
 }
 
-/* Apply one validated contact of ext. */
-static void
+/* Apply one validated contact of ext; -1 when it could not be stored. */
+static int
 registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
     const char *ext, const struct reg_update *u, time_t now)
 {
@@ -554,13 +585,10 @@ registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
 	if (re != NULL && registrar_out_of_order(re, req)) {
 		log_debug("register ignored ext=%s contact=%s reason="
 		    "\"old cseq\"", ext, u->uri);
-		return;
+		return (0);
 	}
-	if (u->expires == 0) {
-		if (re != NULL)
-			registrar_unregister(re, src, req);
-		return;
-	}
+	if (u->expires == 0)
+		return (re != NULL ? registrar_unregister(re, src, req) : 0);
 	if (re == NULL)
 		re = registrar_add(ext, u->uri);
 	if (sip_tx_peer(tx) != NULL)
@@ -570,30 +598,35 @@ registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
 	registrar_set_str(&re->b.callid, sip_msg_callid(req));
 	registrar_set_str(&re->b.user_agent, ua);
 	registrar_arm(re, now);
-	registrar_persist(re);
+	if (registrar_persist(re) != 0)
+		return (-1);
 	log_info("register ok ext=%s contact=%s expires=%d src=%s call=%s",
 	    ext, u->uri, u->expires, src, re->b.callid != NULL ?
 	    re->b.callid : "-");
+	return (0);
 }
 
-/* "Contact: *" with Expires: 0: remove every binding of ext. */
-static void
+/* "Contact: *" with Expires: 0: remove every binding of ext; 0 or -1. */
+static int
 registrar_remove_all(struct sip_tx *tx, const struct sip_msg *req,
     const char *ext)
 {
 	struct reg_aor		*aor = registrar_aor(ext, 0);
 	struct reg_entry	*re, *next;
 	char			 src[80];
+	int			 rc = 0;
 
 	if (aor == NULL)
-		return;
+		return (0);
 	registrar_src(tx, src, sizeof(src));
 	/* The aor is freed with its last entry, which is always re. */
 	for (re = TAILQ_FIRST(&aor->entries); re != NULL; re = next) {
 		next = TAILQ_NEXT(re, entry);
-		if (!registrar_out_of_order(re, req))
-			registrar_unregister(re, src, req);
+		if (!registrar_out_of_order(re, req) &&
+		    registrar_unregister(re, src, req) != 0)
+			rc = -1;
 	}
+	return (rc);
 }
 
 /* 200 OK listing every current binding (RFC 3261 10.3 step 8). */
@@ -625,16 +658,110 @@ registrar_ok(struct sip_tx *tx, const struct sip_msg *req, const char *ext,
 	sip_tx_respond(tx, resp);
 }
 
+/* Apply every contact of a validated REGISTER; -1: not all stored. */
+static int
+registrar_update(struct sip_tx *tx, const struct sip_msg *req,
+    const char *ext, time_t now)
+{
+	struct reg_update	*u;
+	ssize_t			 n, i;
+	int			 star, rc = 0;
+
+	if ((n = registrar_parse_contacts(tx, req, &u, &star)) == -1)
+		return (1);	/* answered */
+	if (star)
+		rc = registrar_remove_all(tx, req, ext);
+	else {
+		for (i = 0; i < n; i++)
+			if (registrar_apply(tx, req, ext, &u[i], now) != 0)
+				rc = -1;
+	}
+	registrar_updates_free(u, (size_t)n);
+	return (rc);
+}
+
+/* Drop ext's bindings from memory only; the db rows stay. */
+static void
+registrar_forget(const char *ext)
+{
+	struct reg_aor	*aor = registrar_aor(ext, 0);
+	size_t		 n;
+
+	if (aor == NULL)
+		return;
+	/* The last unlink frees aor itself: count, do not re-read it. */
+	for (n = aor->n; n > 0; n--)
+		registrar_unlink(TAILQ_FIRST(&aor->entries));
+}
+
+/* Load ext's stored bindings (a filter over registrar_load_one). */
+static void
+registrar_restore_one(const struct db_reg *r, void *arg)
+{
+	struct reg_restore	*rr = arg;
+
+	if (strcmp(r->ext, rr->ext) == 0)
+		registrar_load_one(r, rr->gone);
+}
+
+/*
+ * A change of ext could not be stored: memory takes back what the
+ * database holds, so routing follows what survives a restart.  If the
+ * database cannot even be read, memory is left as it is.
+ */
+static void
+registrar_restore(const char *ext)
+{
+	struct reg_restore	 rr;
+	char			*e = xstrdup(ext);
+
+	rr.ext = e;
+	rr.gone = hmap_new();
+	registrar_forget(e);
+	if (db_reg_foreach(registrar_restore_one, &rr) != 0)
+		log_warnx("register restore failed ext=%s", e);
+	hmap_free(rr.gone, NULL);
+	free(e);
+}
+
+/* Refuse a change that could not be stored (issue "crash safety"). */
+static void
+registrar_not_stored(struct sip_tx *tx, const struct sip_msg *req,
+    const char *ext)
+{
+	const char	*callid = sip_msg_callid(req);
+
+	log_warnx("register not stored ext=%s call=%s", ext,
+	    callid != NULL ? callid : "-");
+	registrar_restore(ext);
+	registrar_reply(tx, req, ANS_STORAGE_FAILED, NULL, NULL);
+}
+
+/* The batch holding a REGISTER's bindings is committed (or failed). */
+static void
+registrar_stored(void *arg)
+{
+	struct reg_pending	*p = arg;
+	const struct sip_msg	*req = sip_tx_request(p->tx);
+
+	TAILQ_REMOVE(&reg_pending, p, entry);
+	if (!db_last_commit_ok())
+		registrar_not_stored(p->tx, req, p->ext);
+	else
+		registrar_ok(p->tx, req, p->ext, p->now);
+	free(p->ext);
+	free(p);
+}
+
 /* Handle a REGISTER (RFC 3261 10.3). */
 void
 registrar_request(struct sip_tx *tx, const struct sip_msg *req)
 {
-	struct reg_update	*u;
 	struct reg_ext		*re;
+	struct reg_pending	*p;
 	const char		*ext = sip_msg_to_user(req);
 	time_t			 now = time(NULL);
-	ssize_t			 n, i;
-	int			 star;
+	int			 rc;
 
 	if (reg_exts == NULL || env == NULL || env->conf == NULL) {
 		registrar_reply(tx, req, ANS_SERVICE_UNAVAILABLE, NULL, NULL);
@@ -647,16 +774,19 @@ registrar_request(struct sip_tx *tx, const struct sip_msg *req)
 	if ((re = registrar_check(tx, req, ext, 0)) == NULL)
 		return;
 	ext = re->ext->number;
-	if ((n = registrar_parse_contacts(tx, req, &u, &star)) == -1)
+	if ((rc = registrar_update(tx, req, ext, now)) == 1)
 		return;
-	if (star)
-		registrar_remove_all(tx, req, ext);
-	else {
-		for (i = 0; i < n; i++)
-			registrar_apply(tx, req, ext, &u[i], now);
+	if (rc != 0) {
+		registrar_not_stored(tx, req, ext);
+		return;
 	}
-	registrar_updates_free(u, (size_t)n);
-	registrar_ok(tx, req, ext, now);
+	/* The 200 waits for the COMMIT of these bindings. */
+	p = xcalloc(1, sizeof(*p));
+	p->tx = tx;
+	p->ext = xstrdup(ext);
+	p->now = now;
+	TAILQ_INSERT_TAIL(&reg_pending, p, entry);
+	db_after_commit(registrar_stored, p);
 }
 
 /* Authenticate a request from a phone (Proxy-Authorization, 407). */

@@ -47,6 +47,10 @@ static const struct {
 	[ANS_SERVICE_UNAVAILABLE] =	{ 503, "Service Unavailable" },
 	[ANS_MESSAGE_TOO_LARGE] =	{ 513, "Message Too Large" },
 	[ANS_DECLINE] =			{ 603, "Decline" },
+	/* After every plain phrase: sip_reason_default() finds those first. */
+	[ANS_EXTERNAL_LIMIT] =		{ 403, "External Call Limit Reached" },
+	[ANS_DESTINATION_NOT_ALLOWED] =	{ 403, "Destination Not Allowed" },
+	[ANS_STORAGE_FAILED] =		{ 500, "Cannot Store Change" },
 };
 
 /* The status code of a named answer. */

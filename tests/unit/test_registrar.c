@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "auth.h"
 #include "config.h"
@@ -33,6 +34,7 @@ static struct extension	 test_exts[2];
 static int		 last_status;
 static char		 last_text[8192];
 static int		 nsent;
+static int		 stored_at_200;	/* registrations on disk by then */
 static int		 branch_seq;
 static char		 cur_nonce[128];	/* of the last challenge */
 
@@ -67,6 +69,8 @@ capture_send(const struct sip_peer *peer, const struct sip_msg *m)
 	snprintf(last_text, sizeof(last_text), "%.*s", (int)len, s);
 	free(s);
 	nsent++;
+	if (last_status == 200)
+		stored_at_200 = db_pending() == 0;
 	if (last_status == 401 || last_status == 407)
 		last_param("nonce", cur_nonce, sizeof(cur_nonce));
 	return (0);
@@ -152,6 +156,8 @@ send_req(const char *method, const char *ext, const char *password,
 	phone_peer(&peer, 5070);
 	last_status = 0;
 	sip_tx_input(m, &peer);
+	/* The 200 waits for the loop's COMMIT of the bindings (db.h). */
+	event_base_loop(env->base, EVLOOP_NONBLOCK);
 }
 
 /* REGISTER answered with 401, then again with credentials. */
@@ -332,6 +338,54 @@ START_TEST(test_two_contacts)
 }
 END_TEST
 
+START_TEST(test_ok_only_after_the_binding_is_committed)
+{
+	stored_at_200 = 0;
+	send_req("REGISTER", "201", NULL, NULL, 1, "reg-c@phone",
+	    "Contact: <sip:201@10.0.0.5:5060>\r\n");
+	ck_assert_int_eq(last_status, 401);
+	/* When the 200 leaves, nothing of the batch is left uncommitted. */
+	send_req("REGISTER", "201", "phone-secret-201", "00000001", 2,
+	    "reg-c@phone", "Contact: <sip:201@10.0.0.5:5060>\r\n");
+	ck_assert_int_eq(last_status, 200);
+	ck_assert_int_eq(stored_at_200, 1);
+	ck_assert_ptr_nonnull(strstr(last_text, "sip:201@10.0.0.5:5060"));
+}
+END_TEST
+
+/*
+ * A database that refuses writes (query_only: SQLITE_READONLY for real):
+ * the phone hears 500 Cannot Store Change, and the binding it had stays
+ * as it was, so calls still reach it.
+ */
+START_TEST(test_unstorable_register_refused_binding_kept)
+{
+	struct reg_binding	*b[4];
+
+	register_auth("201", "phone-secret-201", "reg-r@phone", 1,
+	    "Contact: <sip:201@10.0.0.5:5060>;expires=600\r\n");
+	ck_assert_int_eq(last_status, 200);
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "PRAGMA query_only=1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	register_auth("201", "phone-secret-201", "reg-r@phone", 10,
+	    "Contact: <sip:201@10.0.0.7:5060>\r\n");
+	ck_assert_int_eq(last_status, 500);
+	ck_assert_ptr_nonnull(strstr(last_text, "Cannot Store Change"));
+	register_auth("201", "phone-secret-201", "reg-r@phone", 20,
+	    "Contact: <sip:201@10.0.0.5:5060>;expires=0\r\n");
+	ck_assert_int_eq(last_status, 500);
+	ck_assert_int_eq(registrar_lookup("201", b, 4), 1);
+	ck_assert_str_eq(b[0]->contact, "sip:201@10.0.0.5:5060");
+	/* Storage back: the change goes through. */
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "PRAGMA query_only=0",
+	    NULL, NULL, NULL), SQLITE_OK);
+	register_auth("201", "phone-secret-201", "reg-r@phone", 30,
+	    "Contact: <sip:201@10.0.0.7:5060>\r\n");
+	ck_assert_int_eq(last_status, 200);
+	ck_assert_int_eq(registrar_lookup("201", b, 4), 2);
+}
+END_TEST
+
 START_TEST(test_query_without_contact)
 {
 	register_auth("201", "phone-secret-201", "reg-9@phone", 1,
@@ -509,6 +563,8 @@ registrar_suite(void)
 	tcase_add_test(tc, test_bindings_survive_restart);
 	tcase_add_test(tc, test_reload_drops_removed_extension);
 	tcase_add_test(tc, test_invite_proxy_auth);
+	tcase_add_test(tc, test_ok_only_after_the_binding_is_committed);
+	tcase_add_test(tc, test_unstorable_register_refused_binding_kept);
 	suite_add_tcase(s, tc);
 	return (s);
 }
