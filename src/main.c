@@ -23,10 +23,12 @@
 #include "hotdesk.h"
 #include "http.h"
 #include "log.h"
+#include "perm.h"
 #include "peer.h"
 #include "registrar.h"
 #include "remote.h"
 #include "roamd.h"
+#include "sdnotify.h"
 #include "settings.h"
 #include "sip_msg.h"
 #include "sip_status.h"
@@ -186,6 +188,7 @@ static void
 roamd_sigterm(evutil_socket_t sig, short ev, void *arg)
 {
 	log_info("shutdown signal=%d", (int)sig);
+	sdnotify_stopping();
 	event_base_loopexit(env->base, NULL);
 }
 
@@ -195,10 +198,12 @@ roamd_sighup(evutil_socket_t sig, short ev, void *arg)
 {
 	char	*errs;
 
+	sdnotify_reloading();
 	if (roamd_reload(&errs) == -1) {
 		fputs(errs, stderr);
 		free(errs);
 	}
+	sdnotify_ready();
 }
 
 /* -n: check the config, print every problem, exit 0 or 1. */
@@ -275,12 +280,32 @@ roamd_start(void)
 		fatalx("http %s: %s", env->conf->http, cause);
 }
 
+/* Issue 5: refuse a config or database that other users can read. */
+static void
+roamd_perm_check(void)
+{
+	const char	*path[] = { env->conffile, env->conf->database };
+	const char	*what[] = { "config", "database" };
+	char		*cause;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (perm_check_private(path[i], what[i], &cause) == 0)
+			continue;
+		if (!env->conf->allow_insecure_permissions)
+			fatalx("%s", cause);
+		log_warnx("insecure permissions allowed: %s", cause);
+		free(cause);
+	}
+}
+
 /* Take every module down, flush the db. */
 static void
 roamd_stop(void)
 {
 	size_t	 i;
 
+	sdnotify_shutdown();
 	http_shutdown();
 	control_shutdown();
 	peer_shutdown();
@@ -336,6 +361,9 @@ main(int argc, char *argv[])
 	}
 	log_setsite(env->conf->site_name);
 	signal(SIGPIPE, SIG_IGN);
+	/* The database, its WAL and the socket: private to us. */
+	umask(077);
+	roamd_perm_check();
 	roamd_start();
 
 	ev_term = evsignal_new(env->base, SIGTERM, roamd_sigterm, NULL);
@@ -349,6 +377,8 @@ main(int argc, char *argv[])
 	    "extensions=%zu", env->conf->site_id,
 	    (unsigned long long)env->epoch, env->conffile, env->conf->nusers,
 	    env->conf->nextensions);
+	sdnotify_init(env->base);
+	sdnotify_ready();
 	event_base_dispatch(env->base);
 
 	event_free(ev_term);
