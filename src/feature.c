@@ -3,10 +3,14 @@
  * rule that can refuse one lives here, so the phone's reason phrase and
  * the log line always agree.
  */
+#include <sys/queue.h>
+
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "dialplan.h"
+#include "db.h"
 #include "feature.h"
 #include "hotdesk.h"
 #include "log.h"
@@ -108,6 +112,13 @@ feature_logout(const struct feature_ctx *c)
 	return (ANS_OK);
 }
 
+/* A settings change's answer: stored, or refused (issue "crash safety"). */
+static enum sip_answer
+feature_stored(int rc)
+{
+	return (rc == 0 ? ANS_OK : ANS_STORAGE_FAILED);
+}
+
 /* Forward on: set the number first when the code carries one. */
 static enum sip_answer
 feature_forward_on(const struct feature_ctx *c, enum settings_field f)
@@ -115,14 +126,14 @@ feature_forward_on(const struct feature_ctx *c, enum settings_field f)
 	const struct user_settings	*s;
 	const char			*digits = feature_digits(c->match);
 
-	if (c->match->sc->number != NULL && *digits != '\0')
-		settings_set_fwd_number(c->user, digits);
+	if (c->match->sc->number != NULL && *digits != '\0' &&
+	    settings_set_fwd_number(c->user, digits) == -1)
+		return (ANS_STORAGE_FAILED);
 	if ((s = settings_get(c->user)) == NULL)
 		return (ANS_NO_USER);
 	if (s->fwd_number == NULL || *s->fwd_number == '\0')
 		return (ANS_NO_FORWARD_NUMBER);
-	settings_set(c->user, f, 1);
-	return (ANS_OK);
+	return (feature_stored(settings_set(c->user, f, 1)));
 }
 
 /* The settings features; all need a user at the phone. */
@@ -146,11 +157,9 @@ feature_settings(const struct feature_ctx *c)
 	}
 	switch (f) {
 	case SC_DND_ON:
-		return (settings_set(c->user, SET_DND, 1) == 0 ? ANS_OK :
-		    ANS_SERVER_ERROR);
+		return (feature_stored(settings_set(c->user, SET_DND, 1)));
 	case SC_DND_OFF:
-		return (settings_set(c->user, SET_DND, 0) == 0 ? ANS_OK :
-		    ANS_SERVER_ERROR);
+		return (feature_stored(settings_set(c->user, SET_DND, 0)));
 	case SC_FWD_UNCOND_ON:
 		return (feature_forward_on(c, SET_FWD_UNCONDITIONAL));
 	case SC_FWD_BUSY_ON:
@@ -158,22 +167,20 @@ feature_settings(const struct feature_ctx *c)
 	case SC_FWD_NOANSWER_ON:
 		return (feature_forward_on(c, SET_FWD_NO_ANSWER));
 	case SC_FWD_UNCOND_OFF:
-		settings_set(c->user, SET_FWD_UNCONDITIONAL, 0);
-		return (ANS_OK);
+		return (feature_stored(settings_set(c->user,
+		    SET_FWD_UNCONDITIONAL, 0)));
 	case SC_FWD_BUSY_OFF:
-		settings_set(c->user, SET_FWD_BUSY, 0);
-		return (ANS_OK);
+		return (feature_stored(settings_set(c->user, SET_FWD_BUSY, 0)));
 	case SC_FWD_NOANSWER_OFF:
-		settings_set(c->user, SET_FWD_NO_ANSWER, 0);
-		return (ANS_OK);
+		return (feature_stored(settings_set(c->user,
+		    SET_FWD_NO_ANSWER, 0)));
 	case SC_CANCEL_FORWARDING:
-		settings_cancel_forwarding(c->user);
-		return (ANS_OK);
+		return (feature_stored(settings_cancel_forwarding(c->user)));
 	case SC_FWD_NUMBER:
 		if (*feature_digits(c->match) == '\0')
 			return (ANS_NO_FORWARD_NUMBER);
-		settings_set_fwd_number(c->user, feature_digits(c->match));
-		return (ANS_OK);
+		return (feature_stored(settings_set_fwd_number(c->user,
+		    feature_digits(c->match))));
 	default:
 		return (ANS_NOT_IMPLEMENTED);
 	}
@@ -203,12 +210,46 @@ feature_run(const struct feature_ctx *c)
 	return (a);
 }
 
+/*
+ * A feature answer waiting for the COMMIT of what the feature stored:
+ * the phone hears 200 only once its change survives a kill -9.
+ */
+struct feature_wait {
+	void			(*done)(enum sip_answer, void *);
+	void			*arg;
+	enum sip_answer		 answer;
+	int			 cancelled;
+	TAILQ_ENTRY(feature_wait) entry;
+};
+static TAILQ_HEAD(, feature_wait) feature_waits =
+    TAILQ_HEAD_INITIALIZER(feature_waits);
+
+/* The batch holding a feature's change is committed, or failed. */
+static void
+feature_committed(void *p)
+{
+	struct feature_wait	*w = p;
+
+	TAILQ_REMOVE(&feature_waits, w, entry);
+	if (!w->cancelled) {
+		if (!db_last_commit_ok()) {
+			log_warnx("feature not stored answer=%d",
+			    sip_answer_code(ANS_STORAGE_FAILED));
+			w->answer = ANS_STORAGE_FAILED;
+		}
+		w->done(w->answer, w->arg);
+	}
+	free(w);
+}
+
 /* Run a feature; a remote login answers later (feature.h). */
 int
 feature_start(const struct feature_ctx *c,
     void (*done)(enum sip_answer, void *), void *arg)
 {
-	int	 rc;
+	struct feature_wait	*w;
+	enum sip_answer		 a;
+	int			 rc;
 
 	if (c->match->sc->feature == SC_EXTN_LOGIN) {
 		rc = remote_login_start(c->ext, feature_digits(c->match),
@@ -216,13 +257,28 @@ feature_start(const struct feature_ctx *c,
 		if (rc != 0)
 			return (rc == 1);
 	}
-	done(feature_run(c), arg);
-	return (0);
+	a = feature_run(c);
+	if (a != ANS_OK || db_pending() == 0) {
+		done(a, arg);
+		return (0);
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->done = done;
+	w->arg = arg;
+	w->answer = a;
+	TAILQ_INSERT_TAIL(&feature_waits, w, entry);
+	db_after_commit(feature_committed, w);
+	return (1);
 }
 
 /* The phone gave up waiting: forget its pending answer. */
 void
 feature_cancel(void *arg)
 {
+	struct feature_wait	*w;
+
+	TAILQ_FOREACH(w, &feature_waits, entry)
+		if (w->arg == arg)
+			w->cancelled = 1;
 	remote_login_cancel(arg);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db.h"
 #include "db_peerq.h"
 #include "directory.h"
 #include "hmap.h"
@@ -495,7 +496,9 @@ rh_settings(const char *site, const struct peer_msg *m)
 	rh_save(ru);
 	log_info("remote settings stored user=%s host=%s gen=%llu", user, site,
 	    (unsigned long long)gen);
-	remote_answer(site, PT_SETTINGS_ACK, m->seq, user, PR_OK);
+	/* Acknowledge only what is stored: COMMIT before the ACK. */
+	remote_answer(site, PT_SETTINGS_ACK, m->seq, user,
+	    db_flush() == 0 ? PR_OK : PR_FAILED);
 }
 
 /* Requests a host sends its users' home. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "db.h"
 #include "db_state.h"
 #include "hmap.h"
 #include "log.h"
@@ -94,23 +95,42 @@ set_merge(struct set_user *su, const struct user *u)
 	su->cur.no_answer_time = u->forward.no_answer_time;
 }
 
+static void	set_reread(const char *);
+
+/* A handset change's batch is committed, or failed (db_after_commit). */
+static void
+set_committed(void *arg)
+{
+	char	*number = arg;
+
+	if (!db_last_commit_ok())
+		set_reread(number);
+	free(number);
+}
+
 /*
  * Persist su's row, and tell the observer.  A visitor's settings belong
  * to their home (R7): the observer sends them there; nothing is stored
- * here.
+ * here.  A change that cannot be stored is taken back (memory follows
+ * the database) and -1 returned, so the handset hears the refusal.
  */
-static void
+static int
 set_save(struct set_user *su)
 {
 	if (set_observer != NULL)
 		set_observer(su->number, &su->cur);
 	if (user_is_visitor(su->number))
-		return;
+		return (0);
 	su->row.user = su->number;
 	su->row.fwd_number = su->row_fwd;
 	su->row.cfg_fwd_number = su->row_cfg_fwd;
-	if (db_settings_put(&su->row) == -1)
+	if (db_settings_put(&su->row) == -1) {
 		log_warnx("settings not stored user=%s", su->number);
+		set_reread(su->number);
+		return (-1);
+	}
+	db_after_commit(set_committed, xstrdup(su->number));
+	return (0);
 }
 
 /* Find or make the state of a configured user. */
@@ -146,6 +166,28 @@ set_restore(const struct db_settings *r, void *arg)
 	su->row_cfg_fwd = r->cfg_fwd_number != NULL ?
 	    xstrdup(r->cfg_fwd_number) : NULL;
 	set_merge(su, u);
+}
+
+/* Load one stored row if it is the user being re-read. */
+static void
+set_restore_user(const struct db_settings *r, void *arg)
+{
+	if (strcmp(r->user, arg) == 0)
+		set_restore(r, NULL);
+}
+
+/* A change was not stored: take the user's settings from the db again. */
+static void
+set_reread(const char *number)
+{
+	char	*n;
+
+	if (set_users == NULL)
+		return;
+	n = xstrdup(number);
+	settings_forget(n);
+	db_settings_foreach(set_restore_user, n);
+	free(n);
 }
 
 /* Who hears of every handset change (remote hot desking, R7). */
@@ -249,8 +291,7 @@ settings_set(const char *user, enum settings_field f, int on)
 		su->row.changed |= DBS_FWD_NOANS;
 		break;
 	}
-	set_save(su);
-	return (0);
+	return (set_save(su));
 }
 
 /* A handset change of the forward number. */
@@ -267,17 +308,16 @@ settings_set_fwd_number(const char *user, const char *number)
 	set_str(&su->row_fwd, number);
 	set_str(&su->row_cfg_fwd, u->forward.number);
 	su->row.changed |= DBS_FWD_NUMBER;
-	set_save(su);
-	return (0);
+	return (set_save(su));
 }
 
 /* Every forward off. */
 int
 settings_cancel_forwarding(const char *user)
 {
-	if (settings_set(user, SET_FWD_UNCONDITIONAL, 0) == -1)
+	if (settings_set(user, SET_FWD_UNCONDITIONAL, 0) == -1 ||
+	    settings_set(user, SET_FWD_BUSY, 0) == -1 ||
+	    settings_set(user, SET_FWD_NO_ANSWER, 0) == -1)
 		return (-1);
-	settings_set(user, SET_FWD_BUSY, 0);
-	settings_set(user, SET_FWD_NO_ANSWER, 0);
 	return (0);
 }

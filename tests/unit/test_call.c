@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "call.h"
 #include "config.h"
@@ -160,6 +161,8 @@ feed(const char *text, int port)
 	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
 	ck_assert_int_eq(sip_peer_parse(buf, &p), 0);
 	sip_tx_input(m, &p);
+	/* What the loop does next: commit, then answer what was stored. */
+	db_flush();
 }
 
 /* Feed a message object from port. */
@@ -172,6 +175,8 @@ feed_msg(struct sip_msg *m, int port)
 	snprintf(buf, sizeof(buf), "udp:127.0.0.1:%d", port);
 	ck_assert_int_eq(sip_peer_parse(buf, &p), 0);
 	sip_tx_input(m, &p);
+	/* What the loop does next: commit, then answer what was stored. */
+	db_flush();
 }
 
 /* The callee at port answers our request with code (and SDP). */
@@ -1200,6 +1205,27 @@ START_TEST(test_call_feature_dnd_on_answered_tone_then_bye)
 }
 END_TEST
 
+/*
+ * A settings change the database refuses (query_only: SQLITE_READONLY
+ * for real): the phone hears 500 Cannot Store Change, DND stays off.
+ */
+START_TEST(test_call_feature_unstorable_setting_refused)
+{
+	struct sip_msg	*r;
+
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "PRAGMA query_only=1",
+	    NULL, NULL, NULL), SQLITE_OK);
+	phone_invite_to("fs1", "*08", DOMAIN, SDP_A);
+	r = cap_find(NULL, 500, 5061);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(sip_msg_reason(r), "Cannot Store Change");
+	ck_assert_ptr_null(cap_find(NULL, 200, 5061));
+	ck_assert_int_eq(settings_get("201")->dnd, 0);
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "PRAGMA query_only=0",
+	    NULL, NULL, NULL), SQLITE_OK);
+}
+END_TEST
+
 START_TEST(test_call_feature_bye_from_phone_first)
 {
 	struct sip_msg	*ok;
@@ -2022,6 +2048,7 @@ call_suite(void)
 	tcase_add_test(tc, test_call_feature_bye_from_phone_first);
 	tcase_add_test(tc, test_call_feature_wrong_login_code);
 	tcase_add_test(tc, test_call_feature_no_ack_ends);
+	tcase_add_test(tc, test_call_feature_unstorable_setting_refused);
 	tcase_add_test(tc, test_call_feature_nouser_may_log_in);
 	tcase_add_test(tc, test_call_dnd_caller_gets_busy);
 	tcase_add_test(tc, test_call_forward_unconditional_rings_target);
