@@ -25,6 +25,7 @@
 #include "call_int.h"
 #include "config.h"
 #include "db.h"
+#include "events.h"
 #include "hmap.h"
 #include "log.h"
 #include "roamd.h"
@@ -293,6 +294,7 @@ call_cdr(const struct call *c, int cause, const char *reason)
 	r.reason = reason;
 	if (db_cdr_add(&r) == -1)
 		log_warnx("call record failed call=%s", c->callid);
+	events_call_result(cause);
 }
 
 /* One log line for a call event ("call ringing", "call ended", ...). */

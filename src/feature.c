@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dialplan.h"
 #include "db.h"
+#include "events.h"
 #include "feature.h"
 #include "hotdesk.h"
 #include "log.h"
@@ -89,6 +90,8 @@ feature_login(const struct feature_ctx *c)
 			log_warnx("login refused user=%s ext=%s call=%s "
 			    "reason=block_forwarding", number, c->ext,
 			    c->callid);
+			events_add(EVK_LOGIN_FAILED, number, c->ext, "barred",
+			    "block_forwarding call=%s", c->callid);
 			return (ANS_BARRED);
 		}
 	}

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "db_state.h"
+#include "events.h"
 #include "hmap.h"
 #include "hotdesk.h"
 #include "log.h"
@@ -34,6 +35,7 @@ static struct hmap	*hd_exts;	/* ext number -> struct hd_user */
 static void		(*hd_observer)(const char *, const char *,
 			    enum hotdesk_reason);
 static int		(*hd_away)(const char *);
+static const char	*hd_code_ext;	/* the phone a code is typed at */
 
 static const char *hd_reason_names[HDR_MAX] = {
 	"startup", "user", "admin", "replaced", "moved", "fallback", "reload"
@@ -99,6 +101,7 @@ hd_bind(struct hd_user *hu, const char *ext, enum hotdesk_reason why)
 	hd_save(hu);
 	log_info("login ok user=%s ext=%s reason=%s", hu->number, ext,
 	    hotdesk_reason_name(why));
+	events_add(EVK_LOGIN, hu->number, ext, hotdesk_reason_name(why), NULL);
 	if (hd_observer != NULL)
 		hd_observer(hu->number, ext, why);
 }
@@ -107,8 +110,12 @@ hd_bind(struct hd_user *hu, const char *ext, enum hotdesk_reason why)
 static void
 hd_unbind(struct hd_user *hu, enum hotdesk_reason why)
 {
+	const char	*reason = events_logout_reason(hu->number,
+			    hotdesk_reason_name(why));
+
 	log_info("logout user=%s ext=%s reason=%s", hu->number, hu->ext,
-	    hotdesk_reason_name(why));
+	    reason);
+	events_add(EVK_LOGOUT, hu->number, hu->ext, reason, NULL);
 	hmap_del(hd_exts, hu->ext);
 	free(hu->ext);
 	hu->ext = NULL;
@@ -268,6 +275,8 @@ hotdesk_check_code(const char *user, const char *code, time_t now)
 	if (hu->locked_until > now) {
 		log_warnx("login refused user=%s reason=locked until=%lld",
 		    user, (long long)hu->locked_until);
+		events_add(EVK_LOGIN_FAILED, user, hd_code_ext, "locked",
+		    "until=%lld", (long long)hu->locked_until);
 		return (ANS_LOCKED_OUT);
 	}
 	if (hu->locked_until != 0) {		/* the lock ran out */
@@ -286,11 +295,16 @@ hotdesk_check_code(const char *user, const char *code, time_t now)
 		hu->locked_until = now + env->conf->lockout_period;
 		log_warnx("login locked user=%s failures=%d for=%ds", user,
 		    hu->failures, env->conf->lockout_period);
+		events_add(EVK_LOCKOUT, user, hd_code_ext, "bad_code",
+		    "failures=%d for=%ds", hu->failures,
+		    env->conf->lockout_period);
 		hd_save_lock(hu);
 		return (ANS_LOCKED_OUT);
 	}
 	log_warnx("login failed user=%s reason=bad-code failures=%d", user,
 	    hu->failures);
+	events_add(EVK_LOGIN_FAILED, user, hd_code_ext, "bad_code",
+	    "failures=%d", hu->failures);
 	hd_save_lock(hu);
 	return (ANS_LOGIN_CODE_INCORRECT);
 }
@@ -323,9 +337,14 @@ hotdesk_login_digits(const char *extnum, const char *digits, time_t now,
 	if ((u = user_find(number)) == NULL) {
 		log_warnx("login failed user=%s ext=%s reason=unknown-user",
 		    number, extnum);
+		events_add(EVK_LOGIN_FAILED, number, extnum, "unknown_user",
+		    NULL);
 		return (ANS_NUMBER_UNOBTAINABLE);
 	}
-	if ((a = hotdesk_check_code(u->number, code, now)) != ANS_OK)
+	hd_code_ext = extnum;
+	a = hotdesk_check_code(u->number, code, now);
+	hd_code_ext = NULL;
+	if (a != ANS_OK)
 		return (a);
 	if (hotdesk_login(u->number, extnum, HDR_USER, &cause) == -1)
 		return (ANS_FORBIDDEN);

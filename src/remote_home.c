@@ -14,6 +14,7 @@
 #include "db.h"
 #include "db_peerq.h"
 #include "directory.h"
+#include "events.h"
 #include "hmap.h"
 #include "hotdesk.h"
 #include "log.h"
@@ -306,6 +307,8 @@ rh_login_refuse(const char *site, uint32_t seq, const char *user, int result,
 	peer_frame_free(&o);
 	log_info("remote login refused user=%s host=%s result=%s", user, site,
 	    peer_result_name(result));
+	events_add_peer(EVK_REMOTE_REFUSED, user, NULL, site, site,
+	    peer_result_name(result), NULL);
 }
 
 /* LOGIN_ANS PR_OK with the full record (R2). */
@@ -360,6 +363,8 @@ rh_grant(struct rh_user *ru, const char *site, const char *ext)
 	directory_set_location(ru->number, site, ext, ru->gen);
 	log_info("remote login granted user=%s host=%s ext=%s gen=%llu",
 	    ru->number, site, ext, (unsigned long long)ru->gen);
+	events_add_peer(EVK_REMOTE_GRANTED, ru->number, ext, site, site, NULL,
+	    "gen=%llu", (unsigned long long)ru->gen);
 }
 
 /* LOGIN_REQ from a host (R2, H2: the code and the lock are ours). */
@@ -609,8 +614,14 @@ rh_reconcile_one(struct rh_user *ru, const char *site)
 	log_info("reconcile user=%s host=%s gen=%llu held=%d decision=%s",
 	    ru->number, site, (unsigned long long)ru->gen, ru->confirmed,
 	    remote_decision_name(d));
+	events_add_peer(EVK_RECONCILE, ru->number, ru->ext, site, site,
+	    remote_decision_name(d), "gen=%llu held=%d",
+	    (unsigned long long)ru->gen, ru->confirmed);
 	if (d != RD_RELOGIN_HOME)
 		return;
+	/* F2: a host that holds nothing of ours restarted. */
+	events_add_peer(EVK_LOGOUT, ru->number, ru->ext, site, site,
+	    ru->confirmed ? "reconcile" : "host-restart", NULL);
 	rh_return_home(ru);
 	rh_release(site, ru->number, ru->gen);
 }

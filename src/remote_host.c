@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "events.h"
 #include "hmap.h"
 #include "hotdesk.h"
 #include "log.h"
@@ -291,6 +292,8 @@ remote_host_link_down(const char *site)
 		log_info("remote login failed user=%s home=%s ext=%s call=%s "
 		    "reason=home-unreachable", l->number, l->home, l->ext,
 		    l->callid);
+		events_add_peer(EVK_LOGIN_FAILED, l->number, l->ext, NULL,
+		    l->home, "home_unreachable", "call=%s", l->callid);
 		l->done(ANS_HOME_UNREACHABLE, l->arg);
 		rl_free(l);
 	}
@@ -304,11 +307,15 @@ rv_orphan_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct rv	*v = arg;
 	const char	*cause;
+	int		 rc;
 
 	log_info("orphan logout user=%s home=%s ext=%s gen=%llu", v->number,
 	    v->home, v->ext != NULL ? v->ext : "-",
 	    (unsigned long long)v->gen);
-	if (hotdesk_logout(v->number, HDR_ADMIN, &cause) == -1) {
+	events_set_logout_reason(v->number, "orphan");
+	rc = hotdesk_logout(v->number, HDR_ADMIN, &cause);
+	events_set_logout_reason(NULL, NULL);
+	if (rc == -1) {
 		/* Not at a phone any more: still tell home. */
 		rv_send_logout(v->home, v->number, v->gen);
 		v->leaving = 1;
@@ -330,7 +337,10 @@ rv_drop(struct rv *v, const char *why)
 	    v->number, v->home, v->ext != NULL ? v->ext : "-",
 	    (unsigned long long)v->gen, why);
 	rv_self = v->number;
+	events_set_logout_reason(v->number, strcmp(why, "release") == 0 ?
+	    "release" : "reconcile");
 	hotdesk_logout(v->number, HDR_ADMIN, &cause);
+	events_set_logout_reason(NULL, NULL);
 	rv_self = NULL;
 	e = directory_lookup(v->number);
 	if (e != NULL && e->site != NULL && strcmp(e->site, remote_us()) == 0)
@@ -504,6 +514,9 @@ rv_granted(struct rl *l, const struct peer_msg *m, uint64_t gen)
 		log_info("remote login refused user=%s home=%s ext=%s gen=%llu "
 		    "reason=licence profile=%s", l->number, l->home, l->ext,
 		    (unsigned long long)gen, config_profile_name(u->profile));
+		events_add_peer(EVK_REMOTE_REFUSED, l->number, l->ext, NULL,
+		    l->home, "licence", "profile=%s",
+		    config_profile_name(u->profile));
 		users_free_user(u);
 		rv_send_logout(l->home, l->number, gen);
 		return (ANS_LICENCE_REFUSED);
@@ -511,6 +524,8 @@ rv_granted(struct rl *l, const struct peer_msg *m, uint64_t gen)
 	log_info("remote login ok user=%s home=%s ext=%s gen=%llu profile=%s "
 	    "call=%s", l->number, l->home, l->ext, (unsigned long long)gen,
 	    config_profile_name(u->profile), l->callid);
+	events_add_peer(EVK_REMOTE_GRANTED, l->number, l->ext, NULL, l->home,
+	    NULL, "gen=%llu call=%s", (unsigned long long)gen, l->callid);
 	if (rv_install(l->home, u, gen, l->ext) == -1)
 		return (ANS_FORBIDDEN);
 	return (ANS_OK);
@@ -549,6 +564,9 @@ rv_login_ans(const char *site, const struct peer_msg *m)
 		log_info("remote login refused user=%s home=%s ext=%s call=%s "
 		    "result=%s", l->number, l->home, l->ext, l->callid,
 		    peer_result_name((int)result));
+		events_add_peer(EVK_REMOTE_REFUSED, l->number, l->ext, NULL,
+		    l->home, peer_result_name((int)result), "call=%s",
+		    l->callid);
 	}
 	l->done(a, l->arg);
 	rl_free(l);
@@ -609,6 +627,9 @@ rv_reconcile(struct rv *v, const char *home_site, uint64_t home_gen,
 	    "home_site=%s decision=%s", v->number, v->home,
 	    (unsigned long long)v->gen, (unsigned long long)home_gen,
 	    home_site != NULL ? home_site : "-", remote_decision_name(d));
+	events_add_peer(EVK_RECONCILE, v->number, v->ext, NULL, v->home,
+	    remote_decision_name(d), "gen=%llu home_gen=%llu",
+	    (unsigned long long)v->gen, (unsigned long long)home_gen);
 	rv_drop(v, why);
 }
 
@@ -636,6 +657,8 @@ rv_unseen_one(const char *key, void *val, void *arg)
 	log_info("reconcile user=%s home=%s gen=%llu decision=drop "
 	    "reason=unknown-at-home", v->number, v->home,
 	    (unsigned long long)v->gen);
+	events_add_peer(EVK_RECONCILE, v->number, v->ext, NULL, v->home,
+	    "drop", "unknown-at-home gen=%llu", (unsigned long long)v->gen);
 	rv_drop(v, "unknown-at-home");
 }
 
@@ -670,6 +693,8 @@ rl_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	TAILQ_REMOVE(&rl_pending, l, entry);
 	log_info("remote login failed user=%s home=%s ext=%s call=%s "
 	    "reason=timeout", l->number, l->home, l->ext, l->callid);
+	events_add_peer(EVK_LOGIN_FAILED, l->number, l->ext, NULL, l->home,
+	    "home_unreachable", "timeout call=%s", l->callid);
 	l->done(ANS_HOME_UNREACHABLE, l->arg);
 	rl_free(l);
 }
@@ -762,6 +787,8 @@ remote_login_start(const char *ext, const char *digits, const char *callid,
 	    rl_send(home, number, code, ext, &seq) == -1) {
 		log_info("remote login failed user=%s home=%s ext=%s "
 		    "reason=home-unreachable", number, home, ext);
+		events_add_peer(EVK_LOGIN_FAILED, number, ext, NULL, home,
+		    "home_unreachable", "link down");
 		done(ANS_HOME_UNREACHABLE, arg);
 		return (2);
 	}

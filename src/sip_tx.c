@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "events.h"
 #include "hmap.h"
 #include "log.h"
 #include "sip_msg.h"
@@ -43,6 +45,13 @@
 #include "sip_transport.h"
 #include "sip_tx.h"
 #include "xmalloc.h"
+
+/*
+ * The request latency histogram of /metrics (events.c) hears of every
+ * final response; weak, so that the layer links (tests, fuzzers) without
+ * the audit log and its database.
+ */
+#pragma weak events_sip_final
 
 #define SIP_TX_COOKIE		"z9hG4bK"
 #define SIP_TX_TIMER_D		32000	/* ms, RFC 3261 17.1.1.2 */
@@ -87,6 +96,7 @@ struct sip_tx {
 	int			 failed;	/* client: report 503 */
 	int			 detached;
 	int			 incb;		/* inside a callback */
+	struct timespec		 born;		/* CLOCK_MONOTONIC */
 };
 
 TAILQ_HEAD(sip_tx_list, sip_tx);
@@ -208,6 +218,7 @@ sip_tx_new(enum sip_tx_kind kind, const struct sip_peer *peer)
 	tx->peer = *peer;
 	tx->reliable = peer->transport != SIPT_UDP;
 	tx->interval = sip_tx_t.t1;
+	clock_gettime(CLOCK_MONOTONIC, &tx->born);
 	tx->retx = evtimer_new(sip_tx_base, sip_tx_on_retx, tx);
 	tx->timer = evtimer_new(sip_tx_base, sip_tx_on_timer, tx);
 	if (tx->retx == NULL || tx->timer == NULL)
@@ -822,6 +833,8 @@ sip_tx_respond(struct sip_tx *tx, struct sip_msg *resp)
 	sip_msg_free(tx->last);
 	tx->last = resp;
 	r = sip_tx_xmit(&tx->peer, resp);
+	if (code >= 200 && events_sip_final != NULL)
+		events_sip_final(sip_msg_method(tx->req), &tx->born);
 	if (code < 200)
 		tx->state = TXS_PROCEEDING;
 	else if (tx->kind == TXK_SERVER_INVITE)
