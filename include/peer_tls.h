@@ -26,11 +26,12 @@ void			 peer_tls_ctx_free(struct ssl_ctx_st *);
 
 /* An OpenSSL bufferevent: connecting (fd -1, connect it after) when
  * outbound, accepting on fd otherwise.  NULL on failure. */
-struct bufferevent	*peer_tls_bev(struct event_base *, struct ssl_ctx_st *,
-			    evutil_socket_t fd, int outbound);
+struct bufferevent	*peer_tls_bev(struct event_base *,
+			    struct ssl_ctx_st *, evutil_socket_t, int outbound);
 
 /* Does the peer's certificate name site name (CN or DNS SAN)? 1 or 0. */
-int			 peer_tls_names(struct bufferevent *, const char *name);
+int			 peer_tls_names(struct bufferevent *,
+			    const char *name);
 /* The peer certificate's subject CN into buf ("-" when none). */
 void			 peer_tls_cert_name(struct bufferevent *, char *buf,
 			    size_t len);

@@ -639,8 +639,8 @@ peer_on_error(struct peer_conn *c, const struct peer_msg *m)
 		    c->addr);
 	else
 		log_warnx("peer closed by remote name=%s addr=%s reason=%s",
-		    c->peer != NULL ? c->peer->name : c->their_name, c->addr,
-		    reason);
+		    c->peer != NULL ? c->peer->name : c->their_name[0] !=
+		    '\0' ? c->their_name : "-", c->addr, reason);
 	peer_conn_close(c, "remote-error", 0);
 }
 
@@ -828,8 +828,8 @@ peer_accept(struct evconnlistener *l, evutil_socket_t fd,
 	peer_nodelay(bev);
 	c = peer_conn_new(net, bev, 0, sa);
 	log_debug("peer accept addr=%s%s", c->addr, c->tls ? " tls=yes" : "");
-	if (c->tls)
-		bufferevent_enable(bev, EV_READ | EV_WRITE);	/* handshake */
+	if (c->tls)	/* HELLO once the handshake is done */
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
 	else
 		peer_conn_hello(c);
 }

@@ -33,11 +33,11 @@ enum peer_conn_state {
 /* One TCP connection, from connect or accept to close. */
 struct peer_conn {
 	struct peer_net		*net;
-	struct peer		*peer;	/* dialled, or named by its HELLO */
+	struct peer		*peer;	/* dialled, or HELLO's */
 	struct bufferevent	*bev;
 	enum peer_conn_state	 state;
 	int			 outbound;
-	int			 tls;	/* bev is an OpenSSL bufferevent */
+	int			 tls;	/* an OpenSSL bufferevent */
 	char			 addr[INET6_ADDRSTRLEN + 8];
 	uint8_t			 nonce[PEER_NONCELEN];
 	uint8_t			 their_nonce[PEER_NONCELEN];

@@ -117,6 +117,11 @@ peer_tls_ctx(const struct tls_cfg *t, const char *site, char **cause)
 		goto fail;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* A site killed mid-link sends no close_notify; frames carry their
+	 * own length, so a cut is seen anyway.  A close, not an error. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_use_certificate_chain_file(ctx, t->cert) != 1) {
@@ -215,6 +220,24 @@ peer_tls_cert_name(struct bufferevent *bev, char *buf, size_t len)
 			buf[i] = '?';
 }
 
+/*
+ * Is e an OpenSSL error worth a refusal?  libevent also queues the bare
+ * SSL_get_error() code (SSL_ERROR_SYSCALL for a refused connect: library
+ * 0), and an EOF is a close like any other, not a TLS failure.
+ */
+static int
+peer_tls_real_error(unsigned long e)
+{
+	if (ERR_GET_LIB(e) == 0)
+		return (0);
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return (0);
+#endif
+	return (1);
+}
+
 /* Why the handshake or link failed, from OpenSSL's point of view. */
 const char *
 peer_tls_failure(struct bufferevent *bev, char *detail, size_t len)
@@ -225,7 +248,7 @@ peer_tls_failure(struct bufferevent *bev, char *detail, size_t len)
 	long		 v;
 
 	while ((e = bufferevent_get_openssl_error(bev)) != 0)
-		if (first == 0)
+		if (first == 0 && peer_tls_real_error(e))
 			first = e;
 	ERR_clear_error();
 	if (ssl != NULL && (v = SSL_get_verify_result(ssl)) != X509_V_OK) {

@@ -11,11 +11,15 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <signal.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,7 @@ struct site {
 	int			 msgs;
 	int			 last_type;
 	char			 last_user[32];
+	struct tls_cfg		 tls;	/* paths; cert NULL: plain */
 };
 
 static struct event_base	*base;
@@ -109,15 +114,34 @@ loopback(struct cfg_addr *a, int port)
 	a->sslen = sizeof(*sin);
 }
 
-/* A site listening on an ephemeral port; peers at port 1 (refused)
- * until link() points them at each other. */
+/* The TLS test files: a temporary directory of CAs, certificates and
+ * keys (made once per test case by tls_make_files). */
+static char	 tls_dir[64];
+
+/* tls_dir/name into a malloc'd string. */
+static char *
+tls_path(const char *name)
+{
+	char	*p;
+
+	ck_assert_int_ne(asprintf(&p, "%s/%s", tls_dir, name), -1);
+	return (p);
+}
+
+/*
+ * A site listening on an ephemeral port; peers at port 1 (refused)
+ * until link() points them at each other.  tls: "CA CERT" names the
+ * network CA and the certificate/key pair (CERT.pem, CERT.key) in
+ * tls_dir; NULL: plain TCP.
+ */
 static struct site *
-site_new(int slot, const char *name, int id, const char *secret,
-    int hold_ms, const char *peer_names)
+site_tls(int slot, const char *name, int id, const char *secret,
+    int hold_ms, const char *peer_names, const char *tls)
 {
 	struct peer_net_conf	 nc;
 	struct site		*s = calloc(1, sizeof(*s));
 	char			*list = strdup(peer_names), *tok, *save, *cause;
+	char			 ca[32], cert[32], file[48];
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->id = id;
@@ -141,11 +165,30 @@ site_new(int slot, const char *name, int id, const char *secret,
 	nc.listen = &s->listen;
 	nc.peers = s->peers;
 	nc.npeers = s->npeers;
+	if (tls != NULL) {
+		ck_assert_int_eq(sscanf(tls, "%31s %31s", ca, cert), 2);
+		snprintf(file, sizeof(file), "%s.pem", ca);
+		s->tls.ca = tls_path(file);
+		snprintf(file, sizeof(file), "%s.pem", cert);
+		s->tls.cert = tls_path(file);
+		snprintf(file, sizeof(file), "%s.key", cert);
+		s->tls.key = tls_path(file);
+		nc.tls = &s->tls;
+	}
 	s->net = peer_net_new(base, &nc, &cause);
 	ck_assert_msg(s->net != NULL, "peer_net_new: %s", "failed");
 	peer_net_register(s->net, &test_cb);
 	sites[slot] = s;
 	return (s);
+}
+
+/* A plain-TCP site. */
+static struct site *
+site_new(int slot, const char *name, int id, const char *secret,
+    int hold_ms, const char *peer_names)
+{
+	return (site_tls(slot, name, id, secret, hold_ms, peer_names,
+	    NULL));
 }
 
 /* Tear a site down (its links close as in a crash). */
@@ -161,6 +204,9 @@ site_free(struct site *s)
 	peer_net_free(s->net);
 	for (i = 0; i < s->npeers; i++)
 		free(s->peers[i].name);
+	free(s->tls.ca);
+	free(s->tls.cert);
+	free(s->tls.key);
 	free(s);
 }
 
@@ -250,6 +296,9 @@ now_ms(void)
 static void
 setup(void)
 {
+	/* As roamd does: a write on a link the far end just closed (a
+	 * refused or duplicate one) is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	memset(sites, 0, sizeof(sites));
 	log_init(getenv("PEER_TEST_DEBUG") != NULL, "test");
@@ -969,6 +1018,289 @@ START_TEST(test_daemon_without_network)
 }
 END_TEST
 
+/*
+ * TLS (network.tls).  The certificates are made here with the OpenSSL
+ * API, once per test case, into a temporary directory:
+ *	ca1, ca2	network CAs (ca2 is "another network")
+ *	a, b, c		sites of ca1 (CN and DNS SAN = the site name)
+ *	bsan		site b of ca1 by its SAN only (CN "host-17")
+ *	bca2		site b, but signed by ca2
+ *	bexp		site b of ca1, expired yesterday
+ */
+
+/* Add extension nid = value to x (issuer: for the key identifiers). */
+static void
+tls_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX	 ctx;
+	X509_EXTENSION	*e;
+
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+}
+
+/* A certificate for cn (and DNS SAN san unless NULL) on key k, valid
+ * from now + from to now + to seconds, signed by issuer/ikey, or a
+ * self-signed CA when issuer is NULL. */
+static X509 *
+tls_cert(EVP_PKEY *k, const char *cn, const char *san, X509 *issuer,
+    EVP_PKEY *ikey, long from, long to)
+{
+	static long	 serial = 1;
+	X509		*x = X509_new();
+	X509_NAME	*n;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), from);
+	X509_gmtime_adj(X509_getm_notAfter(x), to);
+	X509_set_pubkey(x, k);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer != NULL ?
+	    X509_get_subject_name(issuer) : n);
+	if (issuer == NULL) {
+		tls_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+		tls_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+	} else {
+		tls_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
+		tls_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth");
+		if (san != NULL)
+			tls_ext(x, issuer, NID_subject_alt_name, san);
+	}
+	ck_assert_int_gt(X509_sign(x, ikey != NULL ? ikey : k, EVP_sha256()),
+	    0);
+	return (x);
+}
+
+/* Write tls_dir/name.pem (and name.key when k is given). */
+static void
+tls_write(const char *name, X509 *x, EVP_PKEY *k)
+{
+	char	 file[48], *path;
+	FILE	*f;
+
+	snprintf(file, sizeof(file), "%s.pem", name);
+	path = tls_path(file);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(PEM_write_X509(f, x), 1);
+	fclose(f);
+	free(path);
+	if (k == NULL)
+		return;
+	snprintf(file, sizeof(file), "%s.key", name);
+	path = tls_path(file);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	fclose(f);
+	free(path);
+}
+
+/* A site certificate of CA ca/cak written as name.pem and name.key. */
+static void
+tls_site(const char *name, const char *cn, const char *san, X509 *ca,
+    EVP_PKEY *cak, long from, long to)
+{
+	EVP_PKEY	*k = EVP_EC_gen("P-256");
+	X509		*x;
+
+	ck_assert_ptr_nonnull(k);
+	x = tls_cert(k, cn, san, ca, cak, from, to);
+	tls_write(name, x, k);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+/* Make every file the TLS tests use (unchecked fixture: once). */
+static void
+tls_make_files(void)
+{
+	EVP_PKEY	*k1 = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	X509		*ca1, *ca2;
+	long		 day = 86400;
+
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/test_peer_tls.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tls_dir));
+	ca1 = tls_cert(k1, "Roam test network", NULL, NULL, NULL, -day,
+	    3650 * day);
+	ca2 = tls_cert(k2, "Another network", NULL, NULL, NULL, -day,
+	    3650 * day);
+	tls_write("ca1", ca1, NULL);
+	tls_write("ca2", ca2, NULL);
+	tls_site("a", "a", "DNS:a", ca1, k1, -day, 365 * day);
+	tls_site("b", "b", "DNS:b", ca1, k1, -day, 365 * day);
+	tls_site("c", "c", "DNS:c", ca1, k1, -day, 365 * day);
+	tls_site("bsan", "host-17", "DNS:b", ca1, k1, -day, 365 * day);
+	tls_site("bca2", "b", "DNS:b", ca2, k2, -day, 365 * day);
+	tls_site("bexp", "b", "DNS:b", ca1, k1, -2 * day, -day);
+	X509_free(ca1);
+	X509_free(ca2);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
+/* Remove the files again. */
+static void
+tls_remove_files(void)
+{
+	char	*cmd;
+
+	if (tls_dir[0] == '\0')
+		return;
+	ck_assert_int_ne(asprintf(&cmd, "rm -rf '%s'", tls_dir), -1);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tls_dir);
+	free(cmd);
+}
+
+/* Two sites of one network CA link up over TLS 1.3 (b known by its
+ * SAN only) and carry frames; roamctl shows the protocol. */
+START_TEST(test_tls_sites_link_up)
+{
+	struct site	*a = site_tls(0, "a", 1, "k", 3000, "b", "ca1 a");
+	struct site	*b = site_tls(1, "b", 2, "k", 3000, "a",
+	    "ca1 bsan");
+	struct peer_out	 o = { 0 };
+	struct json	 j;
+	char		*doc;
+
+	link_all();
+	ck_assert(run_until(ab_up, 3000));
+	run_until(NULL, 200);
+	ck_assert_int_eq(a->ups, 1);
+	ck_assert_int_eq(b->ups, 1);
+	ck_assert_uint_eq(peer_net_refused(a->net, NULL), 0);
+	ck_assert_uint_eq(peer_net_refused(b->net, NULL), 0);
+	location(&o, "201");
+	ck_assert_int_eq(peer_net_send(a->net, "b", &o), 0);
+	run_until(NULL, 100);
+	ck_assert_int_eq(b->msgs, 1);
+	ck_assert_str_eq(b->last_user, "201");
+	peer_frame_free(&o);
+	json_init(&j);
+	peer_net_json(a->net, &j);
+	doc = json_finish(&j, NULL);
+	ck_assert_ptr_nonnull(strstr(doc, "\"tls\":\"TLSv1.3\""));
+	free(doc);
+}
+END_TEST
+
+/* Both sites refuse each other: nobody up, and a's last reason. */
+static void
+tls_refused(struct site *a, struct site *b, const char *reason)
+{
+	const char	*ra;
+
+	link_all();
+	run_until(NULL, 900);
+	ck_assert(!up(a, "b") && !up(b, "a"));
+	ck_assert_int_eq(a->ups + b->ups, 0);
+	ck_assert_uint_gt(peer_net_refused(a->net, &ra), 0);
+	ck_assert_str_eq(ra, reason);
+}
+
+/* A certificate from another CA (though it names b) is untrusted. */
+START_TEST(test_tls_other_ca_refused)
+{
+	struct site	*a = site_tls(0, "a", 1, "k", 3000, "b", "ca1 a");
+	struct site	*b = site_tls(1, "b", 2, "k", 3000, "a",
+	    "ca1 bca2");
+
+	tls_refused(a, b, "cert-untrusted");
+}
+END_TEST
+
+/* An expired certificate of the right CA is untrusted. */
+START_TEST(test_tls_expired_cert_refused)
+{
+	struct site	*a = site_tls(0, "a", 1, "k", 3000, "b", "ca1 a");
+	struct site	*b = site_tls(1, "b", 2, "k", 3000, "a",
+	    "ca1 bexp");
+
+	tls_refused(a, b, "cert-untrusted");
+}
+END_TEST
+
+/* Site b presents c's (valid) certificate: refused when a dials it, and
+ * when it dials a claiming to be b. */
+START_TEST(test_tls_wrong_name_refused)
+{
+	struct site	*a = site_tls(0, "a", 1, "k", 3000, "b", "ca1 a");
+	struct site	*b = site_tls(1, "b", 2, "k", 3000, "a", "ca1 c");
+	const char	*ra;
+	unsigned	 n;
+
+	tls_refused(a, b, "cert-name-mismatch");
+	/* Only b dials now: its HELLO claims "b", its certificate says c. */
+	point(a, "b", 1);
+	n = peer_net_refused(a->net, NULL);
+	run_until(NULL, 600);
+	ck_assert_uint_gt(peer_net_refused(a->net, &ra), n);
+	ck_assert_str_eq(ra, "cert-name-mismatch");
+	ck_assert_int_eq(a->ups + b->ups, 0);
+}
+END_TEST
+
+/* A plain-text peer gets nowhere with a TLS site. */
+START_TEST(test_tls_plain_peer_refused)
+{
+	struct site	*a = site_tls(0, "a", 1, "k", 3000, "b", "ca1 a");
+	struct site	*b = site_new(1, "b", 2, "k", 3000, "a");
+
+	tls_refused(a, b, "tls-handshake");
+}
+END_TEST
+
+/* The HMAC handshake still runs inside TLS. */
+START_TEST(test_tls_still_needs_the_secret)
+{
+	struct site	*a = site_tls(0, "a", 1, "one", 3000, "b",
+	    "ca1 a");
+	struct site	*b = site_tls(1, "b", 2, "two", 3000, "a",
+	    "ca1 b");
+
+	tls_refused(a, b, "bad-secret");
+}
+END_TEST
+
+/* Files that do not load fail the instance with a cause naming them. */
+START_TEST(test_tls_bad_files_fail_start)
+{
+	struct peer_net_conf	 nc;
+	struct cfg_addr		 l;
+	struct tls_cfg		 t;
+	char			*cause = NULL;
+
+	loopback(&l, 0);
+	memset(&nc, 0, sizeof(nc));
+	nc.site_name = "a";
+	nc.site_id = 1;
+	nc.listen = &l;
+	nc.tls = &t;
+	t.ca = tls_path("ca1.pem");
+	t.cert = tls_path("nonexistent.pem");
+	t.key = tls_path("a.key");
+	ck_assert_ptr_null(peer_net_new(base, &nc, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "nonexistent.pem"));
+	free(cause);
+	free(t.cert);
+	t.cert = tls_path("a.pem");
+	free(t.key);
+	t.key = tls_path("b.key");	/* not a's key */
+	ck_assert_ptr_null(peer_net_new(base, &nc, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "b.key"));
+	free(cause);
+	free(t.ca);
+	free(t.cert);
+	free(t.key);
+}
+END_TEST
+
 static Suite *
 peer_suite(void)
 {
@@ -993,6 +1325,19 @@ peer_suite(void)
 	tcase_add_test(tc, test_reload_changes_peers);
 	tcase_add_test(tc, test_daemon_instance_from_config);
 	tcase_add_test(tc, test_daemon_without_network);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tls");
+	tcase_add_unchecked_fixture(tc, tls_make_files, tls_remove_files);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_tls_sites_link_up);
+	tcase_add_test(tc, test_tls_other_ca_refused);
+	tcase_add_test(tc, test_tls_expired_cert_refused);
+	tcase_add_test(tc, test_tls_wrong_name_refused);
+	tcase_add_test(tc, test_tls_plain_peer_refused);
+	tcase_add_test(tc, test_tls_still_needs_the_secret);
+	tcase_add_test(tc, test_tls_bad_files_fail_start);
 	suite_add_tcase(s, tc);
 	return (s);
 }
