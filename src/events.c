@@ -140,6 +140,26 @@ ev_count(enum events_kind k, const char *site, const char *reason)
 	}
 }
 
+/*
+ * Failures and refusals share one vocabulary with the metric labels
+ * (bad_code, unknown_user): the peer protocol's names use '-'.
+ */
+static const char *
+ev_result_name(enum events_kind k, const char *reason, char *buf,
+    size_t len)
+{
+	size_t	 i;
+
+	if (reason == NULL || (k != EVK_LOGIN_FAILED && k != EVK_LOCKOUT &&
+	    k != EVK_REMOTE_REFUSED))
+		return (reason);
+	snprintf(buf, len, "%s", reason);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '-')
+			buf[i] = '_';
+	return (buf);
+}
+
 /* Store one event. */
 static void
 ev_store(enum events_kind k, const char *user, const char *ext,
@@ -147,7 +167,9 @@ ev_store(enum events_kind k, const char *user, const char *ext,
     const char *detail)
 {
 	struct db_event	 e;
+	char		 buf[32];
 
+	reason = ev_result_name(k, reason, buf, sizeof(buf));
 	ev_count(k, site, reason);
 	memset(&e, 0, sizeof(e));
 	e.time = time(NULL);

@@ -155,6 +155,23 @@ START_TEST(test_events_peer_event_names_both_sites)
 }
 END_TEST
 
+START_TEST(test_events_failure_reasons_share_the_metric_vocabulary)
+{
+	struct seen	*s;
+
+	events_add_peer(EVK_REMOTE_REFUSED, "201", "301", "paris", "paris",
+	    "bad-code", NULL);
+	events_add_peer(EVK_LOGOUT, "201", "301", "paris", "paris",
+	    "host-restart", NULL);
+	s = list(0, NULL, 100);
+	ck_assert_int_eq(s->n, 2);
+	ck_assert_msg(strncmp(s->line[0], "remote_login_refused 201 bad_code ",
+	    34) == 0, "%s", s->line[0]);
+	ck_assert_msg(strncmp(s->line[1], "logout 201 host-restart ", 24) == 0,
+	    "%s", s->line[1]);
+}
+END_TEST
+
 START_TEST(test_events_filtered_by_since)
 {
 	struct seen	*s;
@@ -432,6 +449,8 @@ events_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_events_stored_in_order_with_reasons);
 	tcase_add_test(tc, test_events_peer_event_names_both_sites);
+	tcase_add_test(tc,
+	    test_events_failure_reasons_share_the_metric_vocabulary);
 	tcase_add_test(tc, test_events_filtered_by_since);
 	tcase_add_test(tc, test_events_filtered_by_user);
 	tcase_add_test(tc, test_events_limit_keeps_the_newest_oldest_first);
