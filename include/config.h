@@ -172,6 +172,10 @@ struct user {
 	struct shortcode_list	 short_codes;
 	struct button		*buttons;
 	size_t			 nbuttons;
+	/* Toll-fraud guards (call_guard.c); 0 / none = no limit. */
+	int			 max_external_calls;
+	char			**allowed_prefixes;	/* digit strings */
+	size_t			 nallowed_prefixes;
 	int			 line;
 };
 
@@ -251,6 +255,12 @@ struct config {
 	size_t			 nusers;
 
 	struct security_cfg	 security;	/* defaults when absent */
+	/*
+	 * security.max_external_calls: concurrent calls out on trunks for
+	 * the site, 0 = no limit (call_guard.c).  Kept out of struct
+	 * security_cfg, which sip_guard.c initialises by position.
+	 */
+	int			 max_external_calls;
 };
 
 /* Collected problems, each "FILE:LINE:COL: message". */

@@ -697,6 +697,20 @@ cfg_fn_exempt(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
 	}
 }
 
+/*
+ * security.max_external_calls: lives in struct config (see config.h); the
+ * security mapping hands us its security_cfg, embedded in the config.
+ */
+static void
+cfg_fn_max_external(struct cfg_load *ld, const struct cfg_key *k,
+    yaml_node_t *v, void *obj, const char *ctx)
+{
+	struct config	*c = (struct config *)(void *)((char *)obj -
+	    offsetof(struct config, security));
+
+	cfg_int(ld, v, ctx, k->name, &c->max_external_calls);
+}
+
 static const struct cfg_key cfg_security_keys[] = {
 	{ "sip_rate", CFG_INT, 0, offsetof(struct security_cfg, sip_rate),
 	    NULL },
@@ -708,6 +722,7 @@ static const struct cfg_key cfg_security_keys[] = {
 	    NULL },
 	{ "scanner_user_agents", CFG_FN, 0, 0, cfg_fn_scanners },
 	{ "exempt", CFG_FN, 0, 0, cfg_fn_exempt },
+	{ "max_external_calls", CFG_FN, 0, 0, cfg_fn_max_external },
 	{ NULL, 0, 0, 0, NULL }
 };
 

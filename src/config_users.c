@@ -505,6 +505,37 @@ cfg_fn_buttons(struct cfg_load *ld, const struct cfg_key *k,
 	}
 }
 
+/*
+ * A user's allowed_prefixes: the only number beginnings an external dial
+ * may have (toll-fraud guard, call_guard.c).  Digits only: a typo such as
+ * "+44" would otherwise refuse every call without a word.
+ */
+static void
+cfg_fn_prefixes(struct cfg_load *ld, const struct cfg_key *k,
+    yaml_node_t *v, void *obj, const char *ctx)
+{
+	struct user	*u = obj;
+	yaml_node_t	*item;
+	const char	*s;
+	size_t		 i;
+
+	if (!cfg_is_list(ld, v, ctx, k->name))
+		return;
+	u->allowed_prefixes = xcalloc(cfg_nitems(v) + 1,
+	    sizeof(*u->allowed_prefixes));
+	for (i = 0; i < cfg_nitems(v); i++) {
+		item = cfg_item(ld, v, i);
+		if ((s = cfg_scalar(ld, item, ctx, k->name, "digits")) == NULL)
+			continue;
+		if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+			cfg_err(ld, item->start_mark, "%s: %s: \"%s\" is not "
+			    "a prefix of digits", ctx, k->name, s);
+			continue;
+		}
+		u->allowed_prefixes[u->nallowed_prefixes++] = xstrdup(s);
+	}
+}
+
 static const struct cfg_key cfg_user_keys[] = {
 	{ "number", CFG_FN, 1, offsetof(struct user, number), cfg_fn_number },
 	{ "name", CFG_STR, 1, offsetof(struct user, name), NULL },
@@ -523,6 +554,9 @@ static const struct cfg_key cfg_user_keys[] = {
 	{ "short_codes", CFG_FN, 0, offsetof(struct user, short_codes),
 	    cfg_fn_shortcodes },
 	{ "buttons", CFG_FN, 0, 0, cfg_fn_buttons },
+	{ "max_external_calls", CFG_INT, 0,
+	    offsetof(struct user, max_external_calls), NULL },
+	{ "allowed_prefixes", CFG_FN, 0, 0, cfg_fn_prefixes },
 	{ NULL, 0, 0, 0, NULL }
 };
 

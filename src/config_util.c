@@ -463,6 +463,9 @@ config_free_user(struct user *u)
 		free(u->buttons[i].site);
 	}
 	free(u->buttons);
+	for (i = 0; i < u->nallowed_prefixes; i++)
+		free(u->allowed_prefixes[i]);
+	free(u->allowed_prefixes);
 }
 
 /* Free one trunk. */

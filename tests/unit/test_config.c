@@ -1265,6 +1265,50 @@ START_TEST(test_security_defaults_and_limits)
 }
 END_TEST
 
+START_TEST(test_toll_fraud_limits)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*c;
+	struct user		*u;
+
+	/* Absent: no limit anywhere. */
+	c = load(SITE "users:\n  - { number: \"201\", name: Alice }\n", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->max_external_calls, 0);
+	u = config_user(c, "201");
+	ck_assert_int_eq(u->max_external_calls, 0);
+	ck_assert_uint_eq(u->nallowed_prefixes, 0);
+	config_free(c);
+
+	c = load(SITE
+	    "security: { max_external_calls: 4 }\n"
+	    "users:\n"
+	    "  - { number: \"201\", name: Alice, max_external_calls: 1,\n"
+	    "      allowed_prefixes: [\"44\", \"33\"] }\n", &errs);
+	if (c == NULL)
+		dump(&errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->max_external_calls, 4);
+	u = config_user(c, "201");
+	ck_assert_int_eq(u->max_external_calls, 1);
+	ck_assert_uint_eq(u->nallowed_prefixes, 2);
+	ck_assert_str_eq(u->allowed_prefixes[0], "44");
+	ck_assert_str_eq(u->allowed_prefixes[1], "33");
+	config_free(c);
+	config_errors_free(&errs);
+
+	expect_error(SITE
+	    "users:\n"
+	    "  - { number: \"201\", name: Alice, allowed_prefixes: [\"+44\"] }\n",
+	    "9:54: user 201: allowed_prefixes: \"+44\" is not a prefix of "
+	    "digits");
+	expect_error(SITE
+	    "security:\n"
+	    "  max_external_calls: -1\n",
+	    "9:23: security: max_external_calls: -1 is negative");
+}
+END_TEST
+
 START_TEST(test_yaml_syntax_error_at_problem_mark)
 {
 	expect_error(SITE
@@ -1450,6 +1494,7 @@ config_suite(void)
 	tcase_add_test(tc, test_licences_counted_per_profile);
 	tcase_add_test(tc, test_network_secret_hold_time_lockout);
 	tcase_add_test(tc, test_security_defaults_and_limits);
+	tcase_add_test(tc, test_toll_fraud_limits);
 	tcase_add_test(tc, test_yaml_syntax_error_at_problem_mark);
 	tcase_add_test(tc, test_every_error_of_a_file_is_reported);
 	tcase_add_test(tc, test_unreadable_and_empty_files);
