@@ -52,6 +52,9 @@ char	*sip_scan_rescue_text(const char *buf, size_t len,
 long long sip_scan_number(const char *s, size_t maxdig);
 /* 1 when a port string is absent (NULL) or 1-65535. */
 int	sip_scan_port_ok(const char *port);
+/* A header name of token characters and a value without CR or LF (a
+ * NULL value is fine): what sip_msg_add/set_header accept. */
+int	sip_scan_header_ok(const char *name, const char *value);
 /* A delta-seconds value (RFC 3261 25.1), clamped to INT_MAX; -1 if bad. */
 int	sip_scan_delta(const char *s);
 

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
@@ -120,6 +119,8 @@ static const char *msg_compacts[][2] = {
 };
 
 static int	msg_parser_ready;
+
+static int	msg_check_writable(const osip_message_t *, const char **);
 
 /* Swallow osip's traces: our callers log the cause instead. */
 static void
@@ -302,6 +303,21 @@ msg_rescue(const char *buf, size_t len, const struct sip_scan *sc)
 	return NULL;
 }
 
+/*
+ * No bracket in a parsed host and a port of digits: osip keeps the '[' of
+ * an unclosed IPv6 reference ("sip:1@[2001:db8::1") in the host and takes
+ * a blank port ("sip:1@h: >"), then writes "[[2001:db8:]:1" or "h:",
+ * which no parser takes, itself included (found by fuzz_sip_msg).
+ */
+static int
+msg_hostport_ok(const osip_uri_t *u)
+{
+	if (u == NULL)
+		return 1;
+	return (u->host == NULL || strpbrk(u->host, "[]") == NULL) &&
+	    sip_scan_port_ok(u->port);
+}
+
 /* A sip(s): URI with a host and a sane port, or a tel: URI. */
 static int
 msg_ruri_ok(const osip_uri_t *u)
@@ -310,8 +326,41 @@ msg_ruri_ok(const osip_uri_t *u)
 		return 0;
 	if (strcasecmp(u->scheme, "tel") == 0)
 		return u->string != NULL && u->string[0] != '\0';
-	return u->host != NULL && u->host[0] != '\0' &&
-	    sip_scan_port_ok(u->port);
+	return u->host != NULL && u->host[0] != '\0' && msg_hostport_ok(u);
+}
+
+/* Every Via and URI we copy or route on has a sane host and port. */
+static int
+msg_check_hosts(const osip_message_t *m, const char **cause)
+{
+	const osip_list_t	*lists[] = { &m->contacts, &m->routes,
+				    &m->record_routes };
+	osip_from_t		*f;
+	osip_via_t		*via;
+	size_t			 i;
+	int			 k;
+
+	if (!msg_hostport_ok(m->from->url) || !msg_hostport_ok(m->to->url)) {
+		*cause = "bad host or port in From or To";
+		return -1;
+	}
+	for (k = 0; (via = osip_list_get(&m->vias, k)) != NULL; k++) {
+		if (via->host == NULL || via->host[0] == '\0' ||
+		    strpbrk(via->host, "[]") != NULL ||
+		    !sip_scan_port_ok(via->port)) {
+			*cause = "missing or bad Via";
+			return -1;
+		}
+	}
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		for (k = 0; (f = osip_list_get(lists[i], k)) != NULL; k++) {
+			if (!msg_hostport_ok(f->url)) {
+				*cause = "bad host or port in Contact or Route";
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* What RFC 3261 requires but osip does not check. */
@@ -356,6 +405,9 @@ msg_check(const osip_message_t *m, const char **cause)
 			return -1;
 		}
 	}
+	if (msg_check_hosts(m, cause) == -1 ||
+	    msg_check_writable(m, cause) == -1)
+		return -1;
 	if (!MSG_IS_REQUEST(m))
 		return 0;
 	if (!msg_ruri_ok(m->req_uri)) {
@@ -940,15 +992,45 @@ msg_hdr_free(enum msg_htype t, void *h)
 	}
 }
 
-/* First value of a typed header, or NULL. */
+/* The k-th value of a typed header (0 = first), or NULL. */
 static void *
-msg_hdr_first(const osip_message_t *m, const struct msg_hdesc *d)
+msg_hdr_nth(const osip_message_t *m, const struct msg_hdesc *d, int k)
 {
 	const char	*base = (const char *)m + d->off;
 
 	if (d->list)
-		return osip_list_get((const osip_list_t *)base, 0);
-	return *(void *const *)base;
+		return osip_list_get((const osip_list_t *)base, k);
+	return k == 0 ? *(void *const *)base : NULL;
+}
+
+/*
+ * Can osip write back every typed header it parsed?  Some it takes but
+ * cannot write ("Content-Type: a/b;c", a parameter without a value); its
+ * message writer then leaves the header's name with no value and no line
+ * end, and the next header runs into it (found by fuzz_sip_msg).
+ */
+static int
+msg_check_writable(const osip_message_t *m, const char **cause)
+{
+	const struct msg_hdesc	*d;
+	void			*h;
+	char			*s;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < sizeof msg_hdescs / sizeof msg_hdescs[0]; i++) {
+		d = &msg_hdescs[i];
+		for (k = 0; (h = msg_hdr_nth(m, d, k)) != NULL; k++) {
+			s = NULL;
+			if (msg_hdr_to_str(d->type, h, &s) != 0) {
+				msg_ofree(s);
+				*cause = "header that cannot be written back";
+				return -1;
+			}
+			msg_ofree(s);
+		}
+	}
+	return 0;
 }
 
 /* Remove every value of a typed header. */
@@ -1003,7 +1085,7 @@ sip_msg_header(const struct sip_msg *msg, const char *name)
 	if (msg == NULL || name == NULL)
 		return NULL;
 	if ((d = msg_hdesc(name)) != NULL) {
-		if ((v = msg_hdr_first(msg->m, d)) == NULL ||
+		if ((v = msg_hdr_nth(msg->m, d, 0)) == NULL ||
 		    msg_hdr_to_str(d->type, v, &s) != 0)
 			return NULL;
 		return msg_intern_ofree(msg, s);
@@ -1018,27 +1100,13 @@ sip_msg_header(const struct sip_msg *msg, const char *name)
 	return NULL;
 }
 
-/* A header name is a token; a value holds no line breaks (injection). */
-static int
-msg_header_ok(const char *name, const char *value)
-{
-	size_t	i;
-
-	if (name == NULL || name[0] == '\0')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++)
-		if (!sip_scan_tokenchar((unsigned char)name[i]))
-			return 0;
-	return value == NULL || strpbrk(value, "\r\n") == NULL;
-}
-
 int
 sip_msg_add_header(struct sip_msg *msg, const char *name, const char *value)
 {
 	char	*n, *v;
 	int	 rc;
 
-	if (msg == NULL || value == NULL || !msg_header_ok(name, value))
+	if (msg == NULL || value == NULL || !sip_scan_header_ok(name, value))
 		return -1;
 	/* osip wants writable strings here. */
 	n = xstrdup(name);
@@ -1054,7 +1122,7 @@ sip_msg_set_header(struct sip_msg *msg, const char *name, const char *value)
 {
 	const struct msg_hdesc	*d;
 
-	if (msg == NULL || !msg_header_ok(name, value))
+	if (msg == NULL || !sip_scan_header_ok(name, value))
 		return -1;
 	if ((d = msg_hdesc(name)) != NULL)
 		msg_hdr_remove_typed(msg->m, d);
@@ -1336,7 +1404,7 @@ sip_msg_request(const char *method, const char *ruri, const char *from,
 	int		 rc;
 
 	if (method == NULL || ruri == NULL || from == NULL || to == NULL ||
-	    callid == NULL || !msg_header_ok(method, NULL))
+	    callid == NULL || !sip_scan_header_ok(method, NULL))
 		return NULL;
 	msg_parser_init();
 	if (osip_message_init(&m) != 0)
@@ -1429,60 +1497,4 @@ sip_uri_split(const char *uri, char **user, char **host, int *port,
 		*transport = xstrdup(p->gvalue);
 	osip_uri_free(u);
 	return 0;
-}
-
-/* Value of one hex digit. */
-static int
-msg_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return tolower(c) - 'a' + 10;
-}
-
-void
-sip_unescape(char *s)
-{
-	char	*w = s;
-	int	 c;
-
-	if (s == NULL)
-		return;
-	for (; *s != '\0'; s++) {
-		if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
-		    isxdigit((unsigned char)s[2])) {
-			c = msg_hexval((unsigned char)s[1]) * 16 +
-			    msg_hexval((unsigned char)s[2]);
-			/* %00 would cut the string: leave it as it is. */
-			if (c != 0) {
-				*w++ = (char)c;
-				s += 2;
-				continue;
-			}
-		}
-		*w++ = *s;
-	}
-	*w = '\0';
-}
-
-void
-sip_random_token(char *buf, size_t len)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 r[32];
-	size_t			 i, k, n;
-
-	if (buf == NULL || len == 0)
-		return;
-	/* Two hex characters per random byte, sizeof r bytes at a time. */
-	for (i = 0; i + 1 < len; i += 2 * sizeof r) {
-		if (RAND_bytes(r, sizeof r) != 1)
-			fatalx("sip_random_token: RAND_bytes failed");
-		n = len - 1 - i;
-		if (n > 2 * sizeof r)
-			n = 2 * sizeof r;
-		for (k = 0; k < n; k++)
-			buf[i + k] = hex[(r[k / 2] >> (k % 2 ? 0 : 4)) & 0xf];
-	}
-	buf[len - 1] = '\0';
 }

@@ -9,7 +9,8 @@
  * SIP_MAX_HEADERS of them, the header section must end, Content-Length
  * must agree with the bytes that follow (RFC 3261 18.3, 20.14) and no body
  * may be multipart.  What the scan learns (where the headers and body
- * start) also guides the rescue parse in sip_msg.c.
+ * start) also guides the rescue parse in sip_msg.c, whose osip-free
+ * helpers (the rescue text, number checks, %XX unescaping) live here too.
  */
 
 #include <ctype.h>
@@ -18,6 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
+#include "log.h"
 #include "sip_msg.h"
 #include "sip_scan.h"
 #include "xmalloc.h"
@@ -518,4 +522,76 @@ sip_scan_delta(const char *s)
 			return INT_MAX;
 	}
 	return (int)v;
+}
+
+/* Value of one hex digit. */
+static int
+sip_scan_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return tolower(c) - 'a' + 10;
+}
+
+/* Unescape %XX in place (declared in sip_msg.h); %00 stays. */
+void
+sip_unescape(char *s)
+{
+	char	*w = s;
+	int	 c;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2])) {
+			c = sip_scan_hexval((unsigned char)s[1]) * 16 +
+			    sip_scan_hexval((unsigned char)s[2]);
+			/* %00 would cut the string: leave it as it is. */
+			if (c != 0) {
+				*w++ = (char)c;
+				s += 2;
+				continue;
+			}
+		}
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+/* A header name is a token; a value holds no line breaks (injection). */
+int
+sip_scan_header_ok(const char *name, const char *value)
+{
+	size_t	i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!sip_scan_tokenchar((unsigned char)name[i]))
+			return 0;
+	return value == NULL || strpbrk(value, "\r\n") == NULL;
+}
+
+/* Random hex for tags and branches (declared in sip_msg.h). */
+void
+sip_random_token(char *buf, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 r[32];
+	size_t			 i, k, n;
+
+	if (buf == NULL || len == 0)
+		return;
+	/* Two hex characters per random byte, sizeof r bytes at a time. */
+	for (i = 0; i + 1 < len; i += 2 * sizeof r) {
+		if (RAND_bytes(r, sizeof r) != 1)
+			fatalx("sip_random_token: RAND_bytes failed");
+		n = len - 1 - i;
+		if (n > 2 * sizeof r)
+			n = 2 * sizeof r;
+		for (k = 0; k < n; k++)
+			buf[i + k] = hex[(r[k / 2] >> (k % 2 ? 0 : 4)) & 0xf];
+	}
+	buf[len - 1] = '\0';
 }

@@ -28,7 +28,8 @@ dict=""
 [ -f "$here/$t.dict" ] && dict="-dict=$here/$t.dict"
 
 # stdin from /dev/null: nothing a config names (secret_file) may block.
+# libFuzzer's own failure code is 77, CTest's "skipped": make it 1.
 # shellcheck disable=SC2086
 "$out/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$art/" $dict "$@" "$work" \
-    </dev/null
+    -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
+    -artifact_prefix="$art/" $dict "$@" "$work" </dev/null
