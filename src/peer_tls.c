@@ -52,6 +52,11 @@ peer_tls_error(const char *what, const char *path)
 	const char	*r = ERR_reason_error_string(e);
 	char		*s;
 
+#ifdef ERR_SYSTEM_ERROR
+	/* OpenSSL 3 keeps errno of a failed fopen() as the reason. */
+	if (ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
+#endif
 	xasprintf(&s, "network.tls: %s %s: %s", what, path,
 	    r != NULL ? r : "unknown error");
 	ERR_clear_error();
