@@ -76,6 +76,8 @@ struct call_leg {
 	char		*reason;
 	int		 cancelled;
 	int		 auth_tried;
+	int		 guard_counted;	/* an external call (call_guard.c) */
+	char		*guard_user;	/* whose, or NULL */
 
 	/* The last ACK we sent for a 2xx, resent on a retransmitted 2xx. */
 	uint32_t	 ack_cseq;	/* 0: none */
@@ -148,6 +150,9 @@ struct call {
 	size_t			 ndiversions;
 	struct event		*fwd_timer;	/* forward on no answer */
 
+	/* Whose external call a trunk fork is (toll-fraud guard). */
+	char			*guard_user;
+
 	/* D3: the calling phone's location, sent on emergency calls. */
 	char			*location;
 	int			 emergency;
@@ -188,6 +193,7 @@ struct call_route {
 	struct dp_match		 match;		/* ROUTE_FEATURE */
 	char			 site[64];	/* ROUTE_SITE, ROUTE_BREAKOUT */
 	char			 user[DP_NUMBER_MAX]; /* who breaks out */
+	char			 ext_user[DP_NUMBER_MAX]; /* ROUTE_TRUNK: whose */
 };
 
 /* call.c */
@@ -241,6 +247,13 @@ void		 call_site_ring(struct call *, const char *site,
 void		 call_site_breakout(struct call *, const struct call_route *);
 void		 call_site_headers(const struct call_leg *, struct sip_msg *);
 void		 call_site_free(struct call *);
+
+/* call_guard.c: toll-fraud limits on calls out on trunks. */
+enum sip_answer	 call_guard_check(const struct call *, const struct user *,
+		    const char *number);
+void		 call_guard_leg_start(struct call_leg *, const char *user);
+void		 call_guard_leg_end(struct call_leg *);
+unsigned int	 call_guard_external(const char *user);
 
 /* call_feature.c */
 void		 call_feature_start(struct call *, const struct dp_match *);

@@ -68,6 +68,7 @@ call_leg_free(struct call_leg *l)
 	free(l->remote_hdr);
 	free(l->target);
 	free(l->ruri);
+	call_guard_leg_end(l);	/* an external call no more */
 	free(l->trunk);
 	free(l->site);
 	free(l->reason);
@@ -106,6 +107,7 @@ call_free(struct call *c)
 	for (i = 0; i < c->ndiversions; i++)
 		free(c->diversions[i]);
 	free(c->location);
+	free(c->guard_user);
 	call_site_free(c);
 	free(c);
 }

@@ -497,6 +497,7 @@ call_target_uri(const struct cfg_addr *a, const char *number,
 static void
 call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
 {
+	struct call_leg	*f;
 	struct sip_peer	 peer;
 	char		*ruri, *to;
 
@@ -505,7 +506,10 @@ call_ring_trunk(struct call *c, const struct trunk *t, const char *number)
 	free(c->trunk);
 	c->trunk = xstrdup(t->name);
 	call_set_ring_user(c, NULL);
-	call_fork_add(c, ruri, &peer, to, t->name);
+	f = call_fork_add(c, ruri, &peer, to, t->name);
+	/* An external call from its INVITE on (toll-fraud guard). */
+	if (f != NULL)
+		call_guard_leg_start(f, c->guard_user);
 	free(ruri);
 	free(to);
 	call_send_forks(c);
@@ -518,6 +522,7 @@ call_route_feature(const struct call *c, const struct user *u,
     const char *dialled, struct call_route *rt)
 {
 	const char	*num = m->number[0] != '\0' ? m->number : dialled;
+	enum sip_answer	 ans;
 
 	xstrlcpy(rt->number, num, sizeof(rt->number));
 	if (feature_is_local(m)) {
@@ -544,6 +549,15 @@ call_route_feature(const struct call *c, const struct user *u,
 			rt->answer = ANS_OUTGOING_BARRED;
 			return (0);
 		}
+		/* Toll-fraud guards: never on dial_emergency (D3). */
+		if ((ans = call_guard_check(c, u, num)) != ANS_OK) {
+			rt->kind = ROUTE_REJECT;
+			rt->answer = ans;
+			return (0);
+		}
+		if (u != NULL)
+			xstrlcpy(rt->ext_user, u->number,
+			    sizeof(rt->ext_user));
 		break;
 	case SC_BARRED:
 		rt->kind = ROUTE_REJECT;
@@ -634,6 +648,9 @@ call_route_apply(struct call *c, const struct call_route *rt)
 		break;
 	case ROUTE_TRUNK:
 		c->emergency = rt->emergency;
+		free(c->guard_user);
+		c->guard_user = rt->ext_user[0] != '\0' ?
+		    xstrdup(rt->ext_user) : NULL;
 		call_ring_trunk(c, rt->trunk, rt->number);
 		break;
 	case ROUTE_FEATURE:
@@ -975,6 +992,7 @@ call_fork_failed(struct call_leg *f, const struct sip_msg *resp, int status)
 	f->status = status;
 	free(f->reason);
 	f->reason = xstrdup(reason != NULL ? reason : "");
+	call_guard_leg_end(f);		/* no longer out on the trunk */
 }
 
 /* A fork's transaction reports a response (or a timeout). */

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "call.h"
+#include "call_int.h"
 #include "config.h"
 #include "db.h"
 #include "directory.h"
@@ -121,6 +122,20 @@ cap_find(const char *method, int status, int port)
 		    sip_msg_status(m) == status)
 			return (m);
 	}
+	return (NULL);
+}
+
+/* The first captured INVITE to the trunk (port 5090). */
+static struct sip_msg *
+cap_first_trunk_invite(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < cap_n; i++)
+		if (peer_port(&cap_peer[i]) == 5090 &&
+		    sip_msg_is_request(cap_msg[i]) &&
+		    strcmp(sip_msg_method(cap_msg[i]), "INVITE") == 0)
+			return (cap_msg[i]);
 	return (NULL);
 }
 
@@ -1045,6 +1060,84 @@ START_TEST(test_call_outgoing_bar_blocks_trunk_not_emergency)
 	ck_assert_ptr_null(cap_find("INVITE", 0, 5090));
 	phone_invite("ob2", "999");
 	ck_assert_ptr_nonnull(cap_find("INVITE", 0, 5090));
+}
+END_TEST
+
+/*
+ * Toll fraud: with one external call allowed on the site, a second one
+ * while the first rings is refused with its reason; an emergency call
+ * still goes out; once the first call ends the next one may go.
+ */
+START_TEST(test_call_site_external_limit)
+{
+	struct sip_msg	*r;
+
+	test_conf.max_external_calls = 1;
+	phone_invite("tf1", "9012345");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 1);
+	ck_assert_uint_eq(call_guard_external(NULL), 1);
+	ck_assert_uint_eq(call_guard_external("201"), 1);
+	phone_invite("tf2", "9012346");
+	r = cap_find(NULL, 403, 5061);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(sip_msg_reason(r), "External Call Limit Reached");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 1);
+	phone_invite("tf3", "999");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	ck_assert_uint_eq(call_guard_external(NULL), 2);
+	/* The calls fail at the carrier: their slots are free again. */
+	callee_answer(cap_find("INVITE", 0, 5090), 486, "t3", NULL, 5090);
+	ck_assert_uint_eq(call_guard_external(NULL), 1);
+	callee_answer(cap_first_trunk_invite(), 486, "t1", NULL, 5090);
+	ck_assert_uint_eq(call_guard_external(NULL), 0);
+	ck_assert_uint_eq(call_guard_external("201"), 0);
+	phone_invite("tf4", "9012347");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 3);
+}
+END_TEST
+
+/* A user's own limit, counted while the call is answered, until BYE. */
+START_TEST(test_call_user_external_limit_until_hangup)
+{
+	const char	*ourtag;
+
+	users[0].max_external_calls = 1;
+	phone_invite("tu1", "9012345");
+	callee_answer(cap_find("INVITE", 0, 5090), 200, "tu1b", SDP_B, 5090);
+	ourtag = sip_msg_to_tag(cap_find(NULL, 200, 5061));
+	ck_assert_ptr_nonnull(ourtag);
+	phone_in_dialog("ACK", "tu1", ourtag, 1, "tuack");
+	phone_invite("tu2", "9012346");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "External Call Limit Reached");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 1);
+	/* Another user is not held back by 201's limit. */
+	ck_assert_uint_eq(call_guard_external("202"), 0);
+	phone_in_dialog("BYE", "tu1", ourtag, 2, "tubye");
+	ck_assert_uint_eq(call_guard_external("201"), 0);
+	phone_invite("tu3", "9012346");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+}
+END_TEST
+
+/* allowed_prefixes: only those countries; 999 always. */
+START_TEST(test_call_allowed_prefixes)
+{
+	static char	*prefixes[] = { "44", "33" };
+
+	users[0].allowed_prefixes = prefixes;
+	users[0].nallowed_prefixes = 2;
+	phone_invite("ta1", "9882012345");
+	ck_assert_str_eq(sip_msg_reason(cap_find(NULL, 403, 5061)),
+	    "Destination Not Allowed");
+	ck_assert_ptr_null(cap_find("INVITE", 0, 5090));
+	phone_invite("ta2", "90033140000000");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 1);
+	phone_invite("ta3", "9442071230000");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 2);
+	phone_invite("ta4", "999");
+	ck_assert_int_eq(cap_count("INVITE", 0, 5090), 3);
+	ck_assert_int_eq(cap_count(NULL, 403, 5061), 1);
 }
 END_TEST
 
@@ -2048,6 +2141,9 @@ call_suite(void)
 	tcase_add_test(tc, test_call_feature_bye_from_phone_first);
 	tcase_add_test(tc, test_call_feature_wrong_login_code);
 	tcase_add_test(tc, test_call_feature_no_ack_ends);
+	tcase_add_test(tc, test_call_site_external_limit);
+	tcase_add_test(tc, test_call_user_external_limit_until_hangup);
+	tcase_add_test(tc, test_call_allowed_prefixes);
 	tcase_add_test(tc, test_call_feature_unstorable_setting_refused);
 	tcase_add_test(tc, test_call_feature_nouser_may_log_in);
 	tcase_add_test(tc, test_call_dnd_caller_gets_busy);
