@@ -102,7 +102,15 @@ TARGETS="sip_msg sdp config dialplan auth"
 	if command -v flock >/dev/null 2>&1; then
 		flock 9
 	fi
+	# The targets compile side by side; any failure fails the build.
+	pids=""
 	for t in $TARGETS; do
-		build "$t"
+		build "$t" &
+		pids="$pids $!"
 	done
+	rc=0
+	for p in $pids; do
+		wait "$p" || rc=1
+	done
+	exit "$rc"
 ) 9>"$out/.lock"
