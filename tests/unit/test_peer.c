@@ -128,6 +128,25 @@ tls_path(const char *name)
 	return (p);
 }
 
+/* Set s->tls from "CA CERT" (files in tls_dir); returns it. */
+static struct tls_cfg *
+site_tls_files(struct site *s, const char *spec)
+{
+	char	 ca[32], cert[32], file[48];
+
+	ck_assert_int_eq(sscanf(spec, "%31s %31s", ca, cert), 2);
+	free(s->tls.ca);
+	free(s->tls.cert);
+	free(s->tls.key);
+	snprintf(file, sizeof(file), "%s.pem", ca);
+	s->tls.ca = tls_path(file);
+	snprintf(file, sizeof(file), "%s.pem", cert);
+	s->tls.cert = tls_path(file);
+	snprintf(file, sizeof(file), "%s.key", cert);
+	s->tls.key = tls_path(file);
+	return (&s->tls);
+}
+
 /*
  * A site listening on an ephemeral port; peers at port 1 (refused)
  * until link() points them at each other.  tls: "CA CERT" names the
@@ -141,7 +160,6 @@ site_tls(int slot, const char *name, int id, const char *secret,
 	struct peer_net_conf	 nc;
 	struct site		*s = calloc(1, sizeof(*s));
 	char			*list = strdup(peer_names), *tok, *save, *cause;
-	char			 ca[32], cert[32], file[48];
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->id = id;
@@ -165,16 +183,8 @@ site_tls(int slot, const char *name, int id, const char *secret,
 	nc.listen = &s->listen;
 	nc.peers = s->peers;
 	nc.npeers = s->npeers;
-	if (tls != NULL) {
-		ck_assert_int_eq(sscanf(tls, "%31s %31s", ca, cert), 2);
-		snprintf(file, sizeof(file), "%s.pem", ca);
-		s->tls.ca = tls_path(file);
-		snprintf(file, sizeof(file), "%s.pem", cert);
-		s->tls.cert = tls_path(file);
-		snprintf(file, sizeof(file), "%s.key", cert);
-		s->tls.key = tls_path(file);
-		nc.tls = &s->tls;
-	}
+	if (tls != NULL)
+		nc.tls = site_tls_files(s, tls);
 	s->net = peer_net_new(base, &nc, &cause);
 	ck_assert_msg(s->net != NULL, "peer_net_new: %s", "failed");
 	peer_net_register(s->net, &test_cb);
@@ -1268,6 +1278,66 @@ START_TEST(test_tls_still_needs_the_secret)
 }
 END_TEST
 
+/* Reload s (secret k, hold 3 s) with its one peer at other's port and
+ * TLS from spec. */
+static void
+site_reload_tls(struct site *s, struct site *other, const char *spec)
+{
+	struct peer_net_conf	 nc;
+
+	loopback(&s->peers[0].address, peer_net_port(other->net));
+	memset(&nc, 0, sizeof(nc));
+	nc.site_name = s->name;
+	nc.site_id = s->id;
+	nc.epoch = s->epoch;
+	nc.secret = "k";
+	nc.hold_ms = 3000;
+	nc.backoff_min_ms = 50;
+	nc.backoff_max_ms = 400;
+	nc.listen = &s->listen;
+	nc.peers = s->peers;
+	nc.npeers = s->npeers;
+	nc.tls = site_tls_files(s, spec);
+	peer_net_update(s->net, &nc);
+}
+
+/* Both of a's and b's links are up over TLS. */
+static int
+ab_tls_up(void)
+{
+	struct json	 j;
+	char		*doc;
+	int		 n = 0, i;
+
+	if (!ab_up())
+		return (0);
+	for (i = 0; i < 2; i++) {
+		json_init(&j);
+		peer_net_json(sites[i]->net, &j);
+		doc = json_finish(&j, NULL);
+		n += strstr(doc, "\"tls\":\"TLSv1.3\"") != NULL;
+		free(doc);
+	}
+	return (n == 2);
+}
+
+/* Turning TLS on at a reload closes the plain links; they come back
+ * over TLS. */
+START_TEST(test_tls_reload_turns_links_to_tls)
+{
+	struct site	*a = site_new(0, "a", 1, "k", 3000, "b");
+	struct site	*b = site_new(1, "b", 2, "k", 3000, "a");
+
+	link_all();
+	ck_assert(run_until(ab_up, 3000));
+	ck_assert(!ab_tls_up());
+	site_reload_tls(a, b, "ca1 a");
+	ck_assert_int_eq(a->downs, 1);
+	site_reload_tls(b, a, "ca1 b");
+	ck_assert(run_until(ab_tls_up, 4000));
+}
+END_TEST
+
 /* Files that do not load fail the instance with a cause naming them. */
 START_TEST(test_tls_bad_files_fail_start)
 {
@@ -1338,6 +1408,7 @@ peer_suite(void)
 	tcase_add_test(tc, test_tls_plain_peer_refused);
 	tcase_add_test(tc, test_tls_still_needs_the_secret);
 	tcase_add_test(tc, test_tls_bad_files_fail_start);
+	tcase_add_test(tc, test_tls_reload_turns_links_to_tls);
 	suite_add_tcase(s, tc);
 	return (s);
 }
