@@ -109,9 +109,12 @@
 #				call checking Request-URI, From user/name/host
 #  net_idle NAME PORT		a SIPp on PORT that must get no INVITE (sets
 #				SIPP_PID); net_idle_end PID WHAT checks it
-#  net_login SITE EXT USER CODE	feature_ok *35*USER*CODE# from EXT at
-#				SITE, then wait_directory USER SITE EXT
-#  net_logout SITE EXT USER	feature_ok *36 from EXT, then wait until
+#  net_feature_quick SITE EXT CODE WHAT	EXT dials CODE: 200 with SDP,
+#				the phone hangs up at once (no tone check)
+#  net_login SITE EXT USER CODE	*35*USER*CODE# from EXT at SITE (quick;
+#				feature_ok with NET_FEATURE_FULL=1), then
+#				wait_directory USER SITE EXT
+#  net_logout SITE EXT USER	*36 from EXT (as net_login), then wait until
 #				USER is no longer at SITE in the directory
 
 # The network's sites, in id order (net_setup sets it).
@@ -564,12 +567,13 @@ start_site()
 	fail "roamd $site did not answer roamctl status within 10 s"
 }
 
-# Start every site of NET_SITES.
+# Start every site of NET_SITES, highest id first (the lower id dials,
+# so its first attempt finds the listener up: no reconnect back-off).
 start_network()
 {
-	local s
-	for s in "${NET_SITES[@]}"; do
-		start_site "$s"
+	local i
+	for ((i = ${#NET_SITES[@]} - 1; i >= 0; i--)); do
+		start_site "${NET_SITES[$i]}"
 	done
 	ok "started ${NET_SITES[*]}"
 }
@@ -740,11 +744,42 @@ else:
 ' "$2"
 }
 
+# Where each of SITES... lists USER in its directory, as words
+# SITE:WHERE (WHERE as net_dir_where): one roamctl per site, one python.
+net_dir_all()
+{
+	local user=$1 s
+	shift
+	for s in "$@"; do
+		rctl_site "$s" --json directory >"$T/dir-$s.json" 2>/dev/null ||
+		    : >"$T/dir-$s.json"
+	done
+	python3 -S -c '
+import json, sys
+user, T = sys.argv[1], sys.argv[2]
+out = []
+for s in sys.argv[3:]:
+    try:
+        d = json.load(open("%s/dir-%s.json" % (T, s)))
+    except ValueError:
+        out.append("%s:no-answer" % s)
+        continue
+    w = "absent"
+    for e in d:
+        if str(e["number"]) == user:
+            w = "-" if e.get("site") is None else "%s/%s" % (e["site"],
+                e.get("extension"))
+            break
+    out.append("%s:%s" % (s, w))
+print(" ".join(out))
+' "$user" "$T" "$@"
+}
+
 # Wait (10 s) until every running site (or SITES...) lists USER at SITE
 # (- = logged out), on extension EXT when given (non-empty).
 wait_directory()
 {
-	local user=$1 where=$2 ext=${3:-} sites s i pending got
+	local user=$1 where=$2 ext=${3:-} sites s i pending got w
 	shift 2
 	[ $# -gt 0 ] && shift
 	if [ $# -gt 0 ]; then
@@ -757,17 +792,16 @@ wait_directory()
 	fi
 	for i in $(seq 100); do
 		pending=
-		for s in "${sites[@]}"; do
-			got=$(net_dir_where "$s" "$user")
+		for w in $(net_dir_all "$user" "${sites[@]}"); do
+			got=${w#*:}
 			if [ "$where" = - ]; then
-				[ "$got" = - ] || pending="$pending $s:$got"
+				[ "$got" = - ] || pending="$pending $w"
 			elif [ -n "$ext" ]; then
-				[ "$got" = "$where/$ext" ] ||
-				    pending="$pending $s:$got"
+				[ "$got" = "$where/$ext" ] || pending="$pending $w"
 			else
 				case $got in
 				"$where"/*) ;;
-				*) pending="$pending $s:$got" ;;
+				*) pending="$pending $w" ;;
 				esac
 			fi
 		done
@@ -812,15 +846,24 @@ net_register_ok()
 	ok "registered $2 at $1 from 127.0.0.1:$(phone_port "$2")"
 }
 
-# Register every extension of every running site.
+# Register every extension of every running site (in parallel).
 register_all()
 {
-	local e s
+	local e s pids=() exts=() i rc
 	for e in 201 202 203 301 302 309 401 402 409; do
 		s=$(site_of_ext "$e")
-		site_running "$s" && net_register_ok "$s" "$e"
+		site_running "$s" || continue
+		net_register "$s" "$e" &
+		pids+=($!)
+		exts+=("$e")
 	done
-	return 0
+	for i in "${!pids[@]}"; do
+		rc=0
+		wait "${pids[$i]}" || rc=$?
+		[ "$rc" -eq 0 ] || fail "registration of ${exts[$i]} at" \
+		    "$(site_of_ext "${exts[$i]}") failed (SIPp status $rc)"
+	done
+	ok "registered ${exts[*]}"
 }
 
 # Phone EXT answers with SCENARIO (as lib.sh's phone_uas; sets SIPP_PID).
@@ -888,22 +931,51 @@ carrier_ddi()
 	    -key caller 447700900123 "$@" "127.0.0.1:$(site_sip_port "$site")"
 }
 
-# USER logs in at extension EXT of SITE with CODE (a 200, tone and BYE),
+# Phone EXT of SITE dials the feature CODE and hangs up once it is
+# answered 200 with SDP, without waiting for the tone (lib.sh's feature_ok
+# checks the tone and the daemon's BYE; this is for logins and logouts
+# that only set a test up).
+net_feature_quick()
+{
+	local site=$1 ext=$2 code=$3 what=$4 rc=0
+	at_site "$site" sipp_uac "quick$ext-$(safe_name "$code")" \
+	    net_uac_feature_quick.xml "$(phone_port "$ext")" \
+	    -s "$(sip_dialled "$code")" -key ext "$ext" \
+	    -key rtp_port "$RTP_PORT" -au "$ext" -ap "$(ext_password "$ext")" ||
+	    rc=$?
+	[ "$rc" -eq 0 ] || fail "$what: $ext at $site dialling $code: SIPp" \
+	    "exit status $rc (expected 200 with SDP)"
+	ok "$what ($ext at $site dialled $code: 200)"
+}
+
+# USER logs in at extension EXT of SITE with CODE (200 at the phone; with
+# NET_FEATURE_FULL=1 also the tone and the daemon's BYE, as feature_ok),
 # then every running site's directory shows USER at SITE/EXT.
 net_login()
 {
 	local site=$1 ext=$2 user=$3 code=$4
-	at_site "$site" feature_ok "$ext" "*35*$user*$code#" \
-	    "$user logs in at $site extension $ext"
+	if [ -n "${NET_FEATURE_FULL:-}" ]; then
+		at_site "$site" feature_ok "$ext" "*35*$user*$code#" \
+		    "$user logs in at $site extension $ext"
+	else
+		net_feature_quick "$site" "$ext" "*35*$user*$code#" \
+		    "$user logs in at $site extension $ext"
+	fi
 	wait_directory "$user" "$site" "$ext"
 }
 
-# Extension EXT of SITE dials *36: USER leaves SITE (directory).
+# Extension EXT of SITE dials *36 (as net_login): USER leaves SITE
+# (directory).
 net_logout()
 {
 	local site=$1 ext=$2 user=$3 i got
-	at_site "$site" feature_ok "$ext" '*36' \
-	    "$user logs out at $site extension $ext"
+	if [ -n "${NET_FEATURE_FULL:-}" ]; then
+		at_site "$site" feature_ok "$ext" '*36' \
+		    "$user logs out at $site extension $ext"
+	else
+		net_feature_quick "$site" "$ext" '*36' \
+		    "$user logs out at $site extension $ext"
+	fi
 	for i in $(seq 100); do
 		got=$(net_dir_where "$site" "$user")
 		case $got in

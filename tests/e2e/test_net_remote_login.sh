@@ -50,8 +50,8 @@ at_site london assert_user 203 'd["locked_until"] is not None' true \
 wait_directory 203 london 203
 wait_directory 301 paris 301
 
-# Alice logs in at paris 301.
-net_login paris 301 201 4201
+# Alice logs in at paris 301 (the phone hears the tone, the daemon hangs up).
+NET_FEATURE_FULL=1 net_login paris 301 201 4201
 site_log_has paris 'remote login request user=201 home=london ext=301'
 site_log_has london 'remote login granted user=201 host=paris ext=301 gen=[0-9]+'
 gen=$(grep -Eo 'remote login granted user=201 host=paris ext=301 gen=[0-9]+' \
@@ -79,7 +79,7 @@ assert_sipp_ok "$rc" "phone 301 calls 302"
 expect_sipp_bg_ok "$callee" "302 saw \"Alice Smith\" <sip:201@...>"
 
 # R9: *36 at paris sends Alice home.
-net_logout paris 301 201
+NET_FEATURE_FULL=1 net_logout paris 301 201
 site_log_has london "remote logout user=201 host=paris gen=$gen\\b"
 wait_directory 201 london 201
 wait_directory 301 paris 301
