@@ -16,23 +16,21 @@ wait_peers_up
 # Every site lists the others up, with their id and own epoch.
 declare -A EPOCH
 for s in london paris berlin; do
-	EPOCH[$s]=$(net_json "$s" status 'd["epoch"]')
-	assert_eq "$s" "$(net_json "$s" status 'd["site"]')" "status names $s"
-	assert_eq "$(site_id "$s")" "$(net_json "$s" status 'd["id"]')" \
-	    "status of $s has id $(site_id "$s")"
-	[ -n "${EPOCH[$s]}" ] && [ "${EPOCH[$s]}" != null ] ||
-	    fail "$s reports no epoch"
+	read -r name id epoch <<<"$(net_json "$s" status \
+	    '"%s %s %s" % (d["site"], d["id"], d["epoch"])')"
+	assert_eq "$s $(site_id "$s")" "$name $id" "status of $s: name and id"
+	[ -n "$epoch" ] && [ "$epoch" != None ] || fail "$s reports no epoch"
+	EPOCH[$s]=$epoch
 done
 for s in london paris berlin; do
-	for o in london paris berlin; do
+	want=
+	for o in berlin london paris; do	# sorted by name
 		[ "$s" = "$o" ] && continue
-		got=$(net_json "$s" peers \
-		    '[(p["state"], str(p["epoch"]), p.get("id")) for p in d
-		    if p["name"] == "'"$o"'"]')
-		assert_eq "[[\"up\", \"${EPOCH[$o]}\", $(site_id "$o")]]" \
-		    "$got" "$s sees $o up with its epoch and id"
+		want="$want${want:+, }[\"$o\", \"up\", \"${EPOCH[$o]}\", $(site_id "$o")]"
 	done
-	assert_eq 2 "$(net_json "$s" peers 'len(d)')" "$s lists two peers"
+	assert_eq "[$want]" "$(net_json "$s" peers \
+	    'sorted([p["name"], p["state"], str(p["epoch"]), p.get("id")]
+	    for p in d)')" "$s sees the other two up with their epochs and ids"
 done
 
 # The directory: every user everywhere, identical on the three sites.
