@@ -30,6 +30,13 @@ struct hd_user {
 	int		 known;		/* the db had a login row */
 };
 
+/* Logins restored for users we do not know (former visitors). */
+struct hd_freed {
+	char	**users;
+	char	**exts;
+	size_t	  n;
+};
+
 static struct hmap	*hd_users;	/* user number -> struct hd_user */
 static struct hmap	*hd_exts;	/* ext number -> struct hd_user */
 static void		(*hd_observer)(const char *, const char *,
@@ -76,17 +83,16 @@ hd_user_get(const char *number)
 }
 
 /*
- * Persist where hu is.  Visitors are not stored: a restarted host does
- * not restore its remote hot deskers (F2); their home knows where they
- * are.
+ * Persist where hu is.  Visitors are stored too, but never restored: a
+ * restarted host does not bring its remote hot deskers back (F2); the row
+ * only tells the restarted host which phone a visitor held, so that phone
+ * can fall back to its base user (H3).
  */
 static void
 hd_save(const struct hd_user *hu)
 {
 	struct db_login	 dl = { hu->number, hu->ext, hu->since };
 
-	if (user_is_visitor(hu->number))
-		return;
 	if (db_login_put(&dl) == -1)
 		log_warnx("login state not stored user=%s", hu->number);
 }
@@ -366,10 +372,19 @@ hotdesk_lock_state(const char *user, time_t *locked_until)
 static void
 hd_restore_login(const struct db_login *dl, void *arg)
 {
+	struct hd_freed	*fr = arg;
 	struct hd_user	*hu;
 
-	if ((hu = hd_user_get(dl->user)) == NULL)
+	if ((hu = hd_user_get(dl->user)) == NULL) {
+		/* A visitor before a restart, or a user no longer configured. */
+		fr->users = xreallocarray(fr->users, fr->n + 1,
+		    sizeof(*fr->users));
+		fr->exts = xreallocarray(fr->exts, fr->n + 1,
+		    sizeof(*fr->exts));
+		fr->users[fr->n] = xstrdup(dl->user);
+		fr->exts[fr->n++] = dl->ext != NULL ? xstrdup(dl->ext) : NULL;
 		return;
+	}
 	hu->known = 1;
 	if (dl->ext == NULL || config_extension(env->conf, dl->ext) == NULL ||
 	    hmap_get(hd_exts, dl->ext) != NULL)
@@ -377,6 +392,30 @@ hd_restore_login(const struct db_login *dl, void *arg)
 	hu->ext = xstrdup(dl->ext);
 	hu->since = dl->since;
 	hmap_put(hd_exts, dl->ext, hu);
+}
+
+/*
+ * F2 + H3: the phones that visitors held before the restart fall back to
+ * their base users; the visitors' rows go.
+ */
+static void
+hd_release_freed(struct hd_freed *fr)
+{
+	size_t	 i;
+
+	for (i = 0; i < fr->n; i++) {
+		db_login_del(fr->users[i]);
+		if (fr->exts[i] != NULL && hmap_get(hd_exts, fr->exts[i]) ==
+		    NULL) {
+			log_info("logout user=%s ext=%s reason=host-restart",
+			    fr->users[i], fr->exts[i]);
+			hd_ext_fallback(fr->exts[i], NULL);
+		}
+		free(fr->users[i]);
+		free(fr->exts[i]);
+	}
+	free(fr->users);
+	free(fr->exts);
 }
 
 /* Restore one persisted lock counter. */
@@ -420,10 +459,13 @@ hd_startup_logins(void)
 void
 hotdesk_init(void)
 {
+	struct hd_freed	 fr = { NULL, NULL, 0 };
+
 	hd_users = hmap_new();
 	hd_exts = hmap_new();
-	db_login_foreach(hd_restore_login, NULL);
+	db_login_foreach(hd_restore_login, &fr);
 	db_lock_foreach(hd_restore_lock, NULL);
+	hd_release_freed(&fr);
 	hd_startup_logins();
 }
 

@@ -77,12 +77,11 @@ absent|'["logged_out", null]') ok "restarted paris holds no Alice ($got)" ;;
 *) fail "restarted paris still shows Alice: $got" ;;
 esac
 # Phone 301's previous user Jean (301) was replaced by Alice; by H3 the
-# phone should fall back to him now that Alice is gone.  Reported: the
-# restarted paris leaves him logged out and the phone with nobody.
-echo "note: after the restart paris shows Jean (301) as" \
-    "$(site_user_state paris 301); phone 301 user:" \
-    "$(net_json paris regs '[r.get("user") for r in d
-    if str(r["extension"]) == "301"]')"
+# phone falls back to him now that Alice is gone.
+assert_eq '["logged_in", "301"]' "$(site_user_state paris 301)" \
+    "phone 301 falls back to Jean after the restart (H3)"
+grep -q 'logout user=201 ext=301 reason=host-restart' "$(site_log paris)" ||
+    fail "paris did not log the visitor's phone being released"
 
 # F3: london sees paris again and takes Alice home.
 wait_peers_up
