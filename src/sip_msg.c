@@ -363,6 +363,48 @@ msg_check_hosts(const osip_message_t *m, const char **cause)
 	return 0;
 }
 
+/*
+ * osip writes header names it has no structure for in its own case
+ * ("Min-expires", "X-roam-location").  Names are case-insensitive (RFC
+ * 3261 7.3.5), but carriers and test tools often match them exactly, so
+ * the ones we send are put back in their usual spelling.  Same length,
+ * so this is done in place.
+ */
+static const char *msg_canon[] = {
+	"Min-Expires", "P-Asserted-Identity", "Diversion", "User-Agent",
+	"X-Roam-Location", "X-Roam-Site", "X-Roam-Hops", "X-Roam-Breakout",
+	"X-Roam-User", "X-Roam-Rights", "X-Roam-OOH-Rights",
+	"X-Roam-Time-Profile", "X-Roam-Short-Code", "Accept", "Allow",
+	"Supported", "Date", "Server"
+};
+
+/* Restore the usual spelling of the header names we send. */
+static void
+msg_canon_names(char *text, size_t n)
+{
+	char	*line = text, *end = text + n, *colon, *eol;
+	size_t	 i, len;
+
+	while (line < end) {
+		if ((eol = memchr(line, '\n', end - line)) == NULL)
+			eol = end;
+		if (eol - line <= 2)
+			break;				/* end of headers */
+		if ((colon = memchr(line, ':', eol - line)) != NULL) {
+			len = colon - line;
+			for (i = 0; i < sizeof(msg_canon) / sizeof(*msg_canon);
+			    i++) {
+				if (strlen(msg_canon[i]) == len &&
+				    strncasecmp(line, msg_canon[i], len) == 0) {
+					memcpy(line, msg_canon[i], len);
+					break;
+				}
+			}
+		}
+		line = eol + 1;
+	}
+}
+
 /* What RFC 3261 requires but osip does not check. */
 static int
 msg_check(const osip_message_t *m, const char **cause)
@@ -482,6 +524,7 @@ sip_msg_serialize(const struct sip_msg *msg, size_t *len)
 	memcpy(r, s, n);
 	r[n] = '\0';
 	osip_free(s);
+	msg_canon_names(r, n);
 	if (len != NULL)
 		*len = n;
 	return r;

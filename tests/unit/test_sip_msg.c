@@ -186,6 +186,25 @@ START_TEST(test_register_parses_with_every_accessor)
 }
 END_TEST
 
+/* Header names we add go out in their usual spelling, not osip's. */
+START_TEST(test_added_header_names_keep_their_spelling)
+{
+	struct sip_msg	*m;
+	char		*text;
+
+	m = sip_msg_request("INVITE", "sip:999@carrier.test",
+	    "<sip:201@london.test>;tag=a", "<sip:999@carrier.test>", "c1", 1);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(sip_msg_add_header(m, "X-Roam-Location", "desk 1"), 0);
+	ck_assert_int_eq(sip_msg_add_header(m, "Min-Expires", "60"), 0);
+	text = sip_msg_serialize(m, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\r\nX-Roam-Location: desk 1\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nMin-Expires: 60\r\n"));
+	free(text);
+	sip_msg_free(m);
+}
+END_TEST
+
 START_TEST(test_register_star_contact_removes_all)
 {
 	static const char s[] =
@@ -1121,6 +1140,7 @@ sip_msg_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_register_parses_with_every_accessor);
 	tcase_add_test(tc, test_register_star_contact_removes_all);
+	tcase_add_test(tc, test_added_header_names_keep_their_spelling);
 	tcase_add_test(tc, test_invite_with_sdp_and_escaped_user);
 	tcase_add_test(tc, test_tel_uri_from_a_trunk);
 	tcase_add_test(tc, test_200_ok_response_accessors);
