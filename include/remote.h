@@ -136,6 +136,8 @@ void		 remote_home_hotdesk(const char *user, const char *ext,
 		    int why);
 void		 remote_home_settings_changed(const char *user);
 int		 remote_home_away(const char *user);
+/* The admin logs out a user of ours who is on a host; 0 or -1. */
+int		 remote_home_admin_logout(const char *user, const char **cause);
 uint64_t	 remote_home_gen(const char *user);
 
 /* remote_host.c */

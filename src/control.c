@@ -999,7 +999,10 @@ control_login(char **argv, int json, struct evbuffer *b, char **err)
 	return (control_user_after(argv[1], json, b));
 }
 
-/* logout USER: an admin logs a user out; H3 fallbacks apply. */
+/*
+ * logout USER: an admin logs a user out; H3 fallbacks apply.  A user of
+ * ours sitting on another site is released there and comes home.
+ */
 static int
 control_logout(char **argv, int json, struct evbuffer *b, char **err)
 {
@@ -1007,7 +1010,11 @@ control_logout(char **argv, int json, struct evbuffer *b, char **err)
 
 	if (user_find(argv[1]) == NULL)
 		return (control_error(err, "no such user %s", argv[1]));
-	if (hotdesk_logout(argv[1], HDR_ADMIN, &cause) == -1)
+	if (hotdesk_user_ext(argv[1]) == NULL && remote_home_away(argv[1])) {
+		if (remote_home_admin_logout(argv[1], &cause) == -1)
+			return (control_error(err, "user %s: %s", argv[1],
+			    cause));
+	} else if (hotdesk_logout(argv[1], HDR_ADMIN, &cause) == -1)
 		return (control_error(err, "user %s: %s", argv[1], cause));
 	return (control_user_after(argv[1], json, b));
 }

@@ -288,6 +288,31 @@ rh_return_home(struct rh_user *ru)
 	rh_publish(ru);
 }
 
+/*
+ * The admin (roamctl logout, the status page) logs out one of our users
+ * who sits on a host: the host is told to drop them (RELEASE; a host that
+ * is down learns it at the F3 reconcile) and they come home per H3.
+ */
+int
+remote_home_admin_logout(const char *user, const char **cause)
+{
+	struct rh_user	*ru;
+	char		*host;
+
+	if ((ru = rh_get(user)) == NULL || ru->site == NULL) {
+		*cause = "not logged in on another site";
+		return (-1);
+	}
+	host = xstrdup(ru->site);
+	ru->gen++;
+	rh_release(host, ru->number, ru->gen);
+	log_info("remote logout user=%s host=%s gen=%llu reason=admin",
+	    ru->number, host, (unsigned long long)ru->gen);
+	free(host);
+	rh_return_home(ru);
+	return (0);
+}
+
 /* LOGIN_ANS without a record. */
 static void
 rh_login_refuse(const char *site, uint32_t seq, const char *user, int result,
