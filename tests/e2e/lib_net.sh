@@ -30,7 +30,10 @@
 #	at_site london assert_user 201 'd["site"]' paris "home sees paris"
 #	at_site paris call_refused 301 '*35*201*0000#' '403 Login Code Incorrect' x
 # Outside at_site the globals point at london (ROAMD_LOG at an empty file:
-# use site_log_has).
+# use site_log_has).  A phone registered elsewhere than its own site:
+#	at_site berlin register 201 "$(phone_port 201)"
+# lib_net.sh replaces lib.sh's phone_port (room for 2xx only) and its EXIT
+# trap (net_cleanup: SIGCONT, every site's log tail, then e2e_cleanup).
 #
 # Config template (net_write_config), per site:
 #  london: users 201 "Alice Smith" power_user rights Sales, user short code
@@ -68,7 +71,8 @@
 #			and write every site's config
 #  net_write_config SITE	(re)write $T/SITE.yaml from the template
 #  start_site SITE		start roamd; wait for roamctl status + SIP port
-#  start_network		start_site for every site of NET_SITES
+#  start_network		start_site for every site of NET_SITES (highest
+#				id first: the lower id dials, no back-off)
 #  stop_site SITE		SIGTERM, require exit status 0 (10 s)
 #  kill9_site SITE		SIGKILL (an outage; its database stays)
 #  stop_signal SITE		SIGSTOP (a cut link: the peers' hold timer fires)
@@ -92,7 +96,8 @@
 #  net_register SITE EXT [EXPIRES]	register EXT from phone_port EXT
 #				against SITE (realm = SITE's domain)
 #  net_register_ok SITE EXT	the same, failing the test on error
-#  register_all		register every extension at its site
+#  register_all		register every extension of every running site
+#				at its site (in parallel)
 #  site_of_ext EXT		london|paris|berlin by the first digit
 #  site_domain/site_sip_port/site_carrier_port/site_peer_port/site_id/
 #  site_log/site_sock/site_cfg SITE	the site's values
