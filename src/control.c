@@ -619,6 +619,50 @@ control_user_text(struct evbuffer *b, const struct user *u)
 }
 
 /* user NUMBER: everything about one user. */
+/*
+ * A user of another site who is not here: what the directory knows (R1),
+ * with the keys of DESIGN.md section 6; their settings live at home.
+ */
+static int
+control_user_network(const char *number, int json, struct evbuffer *b,
+    char **err)
+{
+	const struct dir_entry	*d;
+	struct json		 j;
+
+	if ((d = directory_lookup(number)) == NULL)
+		return (control_error(err, "no such user %s", number));
+	if (!json) {
+		evbuffer_add_printf(b, "number         %s\n"
+		    "name           %s\nhome           %s\n"
+		    "site           %s\nextension      %s\n"
+		    "state          %s\n(settings are kept at %s)\n",
+		    d->number, d->name != NULL ? d->name : "-", d->home,
+		    d->site != NULL ? d->site : "-",
+		    d->ext != NULL ? d->ext : "-",
+		    d->site != NULL ? "logged_in" : "logged_out", d->home);
+		return (0);
+	}
+	json_init(&j);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "number", d->number);
+	json_str(&j, "name", d->name);
+	json_str(&j, "home", d->home);
+	json_str(&j, "site", d->site);
+	json_str(&j, "extension", d->ext);
+	json_str(&j, "state", d->site != NULL ? "logged_in" : "logged_out");
+	json_null(&j, "profile");
+	json_null(&j, "effective_user_rights");
+	json_null(&j, "dnd");
+	json_null(&j, "forward");
+	json_arr_begin(&j, "buttons");
+	json_arr_end(&j);
+	json_int(&j, "generation", (long long)d->generation);
+	json_obj_end(&j);
+	control_json_out(&j, b);
+	return (0);
+}
+
 static int
 control_user(char **argv, int json, struct evbuffer *b, char **err)
 {
@@ -626,7 +670,7 @@ control_user(char **argv, int json, struct evbuffer *b, char **err)
 	struct json		 j;
 
 	if ((u = user_find(argv[1])) == NULL)
-		return (control_error(err, "no such user %s", argv[1]));
+		return (control_user_network(argv[1], json, b, err));
 	if (json) {
 		json_init(&j);
 		control_user_json(&j, u);
