@@ -7,6 +7,10 @@
 # code *35*201*4201# and Alice sits there on both sites' views; 202 calls
 # Alice, the baresip at paris rings (its log shows the incoming call),
 # answers on an "accept" command and 202 hangs up; *36 brings Alice home.
+# When Debian's linphonec (linphone-cli) is installed it joins as phone 302
+# at paris (stdin commands, wav files instead of a sound card, answering
+# by itself): baresip 201 at london calls it across the network, and it
+# calls baresip 202; each call is answered and hung up.
 # The client settings are the ones docs/softphones.md describes.
 # Without baresip or one of its modules the test says SKIP and passes.
 BARESIP=${BARESIP:-baresip}
@@ -90,7 +94,14 @@ bs_wait_log()
 # User-Agent.
 bs_wait_reg()
 {
-	local site=$1 ext=$2 i got=
+	bs_wait_reg_agent "$1" "$2" baresip
+}
+
+# Wait (10 s) until roamctl regs on SITE lists EXT with a User-Agent that
+# starts with AGENT.
+bs_wait_reg_agent()
+{
+	local site=$1 ext=$2 agent=$3 i got=
 	for i in $(seq 100); do
 		got=$(rctl_site "$site" --json regs 2>/dev/null | python3 -c '
 import json, sys
@@ -99,13 +110,13 @@ for r in json.load(sys.stdin):
         print(r.get("user_agent") or "-")
 ' "$ext" 2>/dev/null) || true
 		case $got in
-		baresip*)
+		"$agent"*)
 			ok "roamctl regs on $site: $ext registered by '$got'"
 			return 0 ;;
 		esac
 		sleep 0.1
 	done
-	fail "roamctl regs on $site does not list $ext from baresip within" \
+	fail "roamctl regs on $site does not list $ext from $agent within" \
 	    "10 s (user agent '$got'): $(rctl_site "$site" --json regs 2>&1)"
 }
 
@@ -141,6 +152,69 @@ bs_stop_all()
 		wait "$pid" 2>/dev/null || true
 		ok "baresip $ext quit"
 	done
+}
+
+# linphonec (when installed) as phone EXT at SITE, answering by itself,
+# commands through a FIFO on fd 7; ports BASE+15 (SIP), +16/17 (audio RTP),
+# +18/19 (video, unused), which no site of lib_net.sh takes.
+lp_start()
+{
+	local ext=$1 site=$2 d=$T/linphonec p=$((BASE_PORT + 15))
+	# Without its database directory liblinphone never reaches
+	# GlobalOn and answers every incoming INVITE 503.
+	mkdir -p "$d/.local/share/linphone"
+	cat >"$d/linphonerc" <<EOF
+[sip]
+register_only_when_network_is_up=0
+default_proxy=0
+[rtp]
+audio_rtp_port=$((p + 1))-$((p + 2))
+video_rtp_port=$((p + 3))-$((p + 4))
+[video]
+capture=0
+display=0
+automatically_initiate=0
+automatically_accept=0
+[proxy_0]
+reg_proxy=<sip:127.0.0.1:$(site_sip_port "$site");transport=udp>
+reg_route=<sip:127.0.0.1:$(site_sip_port "$site");transport=udp;lr>
+reg_identity="Phone $ext" <sip:$ext@$(site_domain "$site")>
+reg_expires=300
+reg_sendregister=1
+[auth_info_0]
+username=$ext
+passwd=$(ext_password "$ext")
+realm=$(site_domain "$site")
+domain=$(site_domain "$site")
+EOF
+	mkfifo "$d/in"
+	exec 7<>"$d/in"
+	HOME=$d "$LINPHONEC" -c "$d/linphonerc" -a -d "${LINPHONEC_DEBUG:-0}" \
+	    <"$d/in" \
+	    >"$T/linphonec-$ext.log" 2>&1 &
+	LP_PID=$!
+	E2E_PIDS+=("$LP_PID")
+	lp_cmd "soundcard use files"
+	lp_cmd "ports sip $p"
+}
+
+# Type a command into linphonec.
+lp_cmd()
+{
+	printf '%s\n' "$1" >&7
+}
+
+# Wait (10 s) until the linphonec log has at least MIN lines matching RE.
+lp_wait_log()
+{
+	local re=$1 min=$2 what=$3 i n=0
+	for i in $(seq 100); do
+		n=$(grep -Ec -- "$re" "$T/linphonec-$LP_EXT.log" || true)
+		[ "$n" -ge "$min" ] && { ok "$what"; return 0; }
+		sleep 0.1
+	done
+	grep -v '^20[0-9][0-9]-' "$T/linphonec-$LP_EXT.log" | tail -20 >&2
+	fail "$what: linphonec log has $n line(s) matching '$re', want $min"
 }
 
 net_setup london paris
@@ -208,6 +282,45 @@ wait_directory 201 london 201
 at_site london assert_user 201 'd["extension"]' 201 \
     "Alice is back at her base phone 201"
 bs_wait_log 301 'terminated \(duration' 3 "the logout call at baresip 301 ended"
+
+# --- linphonec, when installed -----------------------------------------------
+LINPHONEC=${LINPHONEC:-linphonec}
+LP_EXT=302
+if ! command -v "$LINPHONEC" >/dev/null 2>&1; then
+	echo "note: linphonec is not installed (Debian package linphone-cli):" \
+	    "its part is left out"
+else
+	lp_start "$LP_EXT" paris
+	bs_wait_reg_agent paris "$LP_EXT" Linphonec
+	bs_cmd 201 dial "$LP_EXT"
+	lp_wait_log 'Call [0-9]+ with .*201@.* connected' 1 \
+	    "linphonec 302 at paris answered baresip 201 from london"
+	bs_wait_log 201 'Call established: sip:302@' 1 \
+	    "baresip 201 sees linphonec answer"
+	sleep 1
+	bs_cmd 201 hangup
+	lp_wait_log 'Call [0-9]+ .*ended' 1 "linphonec sees 201 hang up"
+	lp_cmd "call sip:202@$(site_domain paris)"
+	bs_wait_log 202 'Call established: sip:302@' 1 \
+	    "baresip 202 answered linphonec's call"
+	lp_wait_log 'Call [0-9]+ with .*202@.* connected' 1 \
+	    "linphonec sees 202 answer"
+	sleep 1
+	lp_cmd terminate
+	bs_wait_log 202 'Call with sip:302@.* terminated' 1 \
+	    "baresip 202 sees linphonec hang up"
+	at_site london assert_no_calls
+	at_site paris assert_no_calls
+	lp_cmd quit
+	for i in $(seq 50); do
+		kill -0 "$LP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$LP_PID" 2>/dev/null && fail "linphonec did not quit within 5 s"
+	wait "$LP_PID" 2>/dev/null || true
+	exec 7>&-
+	ok "linphonec quit"
+fi
 
 bs_stop_all
 for s in london paris; do

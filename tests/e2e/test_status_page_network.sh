@@ -76,8 +76,10 @@ assert_alice_home()
 	wait_log_count london 'remote logout user=201 host=paris gen=[0-9]+' "$n"
 }
 
+# shellcheck disable=SC2034 # read by lib_net.sh (net_extra)
 NET_EXTRA_SITE_london=$(http_site_lines)
 PARIS_HTTP_PORT=$((BASE_PORT + 9))	# a port no site of lib_net.sh uses
+# shellcheck disable=SC2034
 NET_EXTRA_SITE_paris=$(printf '  http: "127.0.0.1:%s"\n  http_token_file: %s\n' \
     "$PARIS_HTTP_PORT" "$HTTP_TOKENFILE")
 net_setup london paris berlin
