@@ -826,12 +826,27 @@ peer_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	peer_nodelay(bev);
+	peer_conn_inbound(net, bev, sa);
+}
+
+/*
+ * An inbound link on bev: the accepted socket's, or one end of the fuzz
+ * target's bufferevent pair, which so reads frames the way a live link
+ * does.  We say HELLO first (TLS: once its handshake is done).
+ */
+struct peer_conn *
+peer_conn_inbound(struct peer_net *net, struct bufferevent *bev,
+    const struct sockaddr *sa)
+{
+	struct peer_conn	*c;
+
 	c = peer_conn_new(net, bev, 0, sa);
 	log_debug("peer accept addr=%s%s", c->addr, c->tls ? " tls=yes" : "");
-	if (c->tls)	/* HELLO once the handshake is done */
+	if (c->tls)
 		bufferevent_enable(bev, EV_READ | EV_WRITE);
 	else
 		peer_conn_hello(c);
+	return (c);
 }
 
 /* The listener failed to accept (out of descriptors): log, go on. */

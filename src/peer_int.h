@@ -83,6 +83,8 @@ void		 peer_dial(evutil_socket_t, short, void *);
 void		 peer_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 void		 peer_accept_error(struct evconnlistener *, void *);
+struct peer_conn *peer_conn_inbound(struct peer_net *, struct bufferevent *,
+		    const struct sockaddr *);
 void		 peer_conn_kill(struct peer_conn *);
 void		 peer_conn_close(struct peer_conn *, const char *, int);
 int		 peer_conn_write(struct peer_conn *, struct peer_out *);

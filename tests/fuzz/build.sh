@@ -52,6 +52,9 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 LCRYPTO=$(pc --libs libcrypto); LCRYPTO=${LCRYPTO:--lcrypto}
 LYAML=$(pc --libs yaml-0.1); LYAML=${LYAML:--lyaml}
 LOSIP="-losipparser2"
+LEVENT=$(pc --libs libevent libevent_openssl)
+LEVENT=${LEVENT:--levent -levent_openssl}
+LSSL=$(pc --libs openssl); LSSL=${LSSL:--lssl -lcrypto}
 
 # The module sources and libraries of each target.
 srcs() {
@@ -62,6 +65,9 @@ srcs() {
 	    "hmap.c log.c xmalloc.c" ;;
 	dialplan) echo "dialplan.c" ;;
 	auth) echo "auth.c hmap.c sip_msg.c sip_scan.c log.c xmalloc.c" ;;
+	# Not log.c: the target's own log stubs abort on fatal().
+	peer_frame) echo "peer.c peer_net.c peer_frame.c peer_tls.c json.c" \
+	    "xmalloc.c" ;;
 	esac
 }
 libs() {
@@ -69,6 +75,7 @@ libs() {
 	sip_msg) echo "$LOSIP $LCRYPTO" ;;
 	config) echo "$LYAML" ;;
 	auth) echo "$LOSIP $LCRYPTO" ;;
+	peer_frame) echo "$LEVENT $LSSL" ;;
 	*) echo "" ;;
 	esac
 }
@@ -77,7 +84,8 @@ libs() {
 fresh() {
 	bin=$1; shift
 	[ -x "$bin" ] || return 1
-	[ -z "$(find "$@" "$top/include" -newer "$bin" 2>/dev/null)" ]
+	[ -z "$(find "$@" "$top/include" "$top"/src/*.h -newer "$bin" \
+	    2>/dev/null)" ]
 }
 
 build() {
@@ -96,7 +104,34 @@ build() {
 	mv "$bin.tmp" "$bin"
 }
 
-TARGETS="sip_msg sdp config dialplan auth"
+# The peer_frame seeds are frames made by the peer_frame builders: the
+# target built as a plain program (-DFUZZ_PEER_SEEDS) writes them into
+# corpus/peer_frame/gen-* (committed; the same bytes each time) and runs
+# each through the target once.  A read-only tree keeps the committed ones.
+seeds() {
+	bin="$out/peer_frame_seeds"
+	files="$top/tests/fuzz/fuzz_peer_frame.c"
+	for s in $(srcs peer_frame); do
+		files="$files $top/src/$s"
+	done
+	dir="$top/tests/fuzz/corpus/peer_frame"
+	if fresh "$bin" $files "$top/tests/fuzz/build.sh"; then
+		return 0
+	fi
+	echo "fuzz: writing the peer_frame seeds"
+	# shellcheck disable=SC2086
+	"$cc" $(echo "$CFLAGS" | sed 's/fuzzer,//') -DFUZZ_PEER_SEEDS \
+	    $files $(libs peer_frame) -o "$bin.tmp" || return 1
+	mkdir -p "$dir" 2>/dev/null || true
+	if [ -w "$dir" ]; then
+		"$bin.tmp" "$dir" || return 1
+	else
+		echo "fuzz: $dir is read-only: keeping its seeds"
+	fi
+	mv "$bin.tmp" "$bin"
+}
+
+TARGETS="sip_msg sdp config dialplan auth peer_frame"
 (
 	# One build at a time when CTest starts several targets at once.
 	if command -v flock >/dev/null 2>&1; then
@@ -112,5 +147,6 @@ TARGETS="sip_msg sdp config dialplan auth"
 	for p in $pids; do
 		wait "$p" || rc=1
 	done
+	[ "$rc" -ne 0 ] || seeds || rc=1
 	exit "$rc"
 ) 9>"$out/.lock"
