@@ -15,7 +15,7 @@
 struct config;
 struct event_base;
 
-#define DB_SCHEMA_VERSION	4
+#define DB_SCHEMA_VERSION	5
 /* "pbkdf2-sha256$10000$<32 hex salt>$<64 hex hash>" fits with room. */
 #define DB_LOGIN_HASH_LEN	160
 
@@ -42,6 +42,7 @@ struct db_cdr {
 	time_t		 end;
 	int		 cause;		/* final SIP status, 200 answered */
 	const char	*reason;
+	const char	*sites;		/* crossed: "london>paris" */
 };
 
 /*

@@ -92,11 +92,11 @@ static const char *const db_stmt_sql[DBS_MAX] = {
 	    " expires FROM registrations ORDER BY ext, contact",
 	[DBS_CDR_ADD] = "INSERT INTO cdr (callid, caller_user, caller_ext,"
 	    " caller_number, callee, callee_user, trunk, start_time,"
-	    " answer_time, end_time, cause, reason)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " answer_time, end_time, cause, reason, sites)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[DBS_CDR_SINCE] = "SELECT callid, caller_user, caller_ext,"
 	    " caller_number, callee, callee_user, trunk, start_time,"
-	    " answer_time, end_time, cause, reason FROM cdr"
+	    " answer_time, end_time, cause, reason, sites FROM cdr"
 	    " WHERE start_time >= ? ORDER BY id",
 };
 
@@ -194,6 +194,7 @@ static int	db_migrate_v1(char **);
 static int	db_migrate_v2(char **);
 static int	db_migrate_v3(char **);
 static int	db_migrate_v4(char **);
+static int	db_migrate_v5(char **);
 static void	db_code_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
@@ -202,6 +203,7 @@ static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
 	db_migrate_v2,
 	db_migrate_v3,
 	db_migrate_v4,
+	db_migrate_v5,
 };
 
 /* The storage failure kind of an SQLite result code, or DBF_MAX. */
@@ -364,6 +366,16 @@ db_migrate_v4(char **cause)
 	    " site TEXT, peer TEXT, reason TEXT, detail TEXT);"
 	    "CREATE INDEX events_time ON events (time);"
 	    "CREATE INDEX events_user ON events (user, id);", cause));
+}
+
+/*
+ * Version 5: the sites a call crossed, in the call record (issue 6):
+ * "london>paris".  Older records have none (NULL).
+ */
+static int
+db_migrate_v5(char **cause)
+{
+	return (db_exec("ALTER TABLE cdr ADD COLUMN sites TEXT;", cause));
 }
 
 /* The version recorded in the database; 0 for a new one, -1 on error. */
@@ -776,6 +788,7 @@ db_cdr_add(const struct db_cdr *c)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)c->end);
 	sqlite3_bind_int(st, 11, c->cause);
 	db_bind_text(st, 12, c->reason);
+	db_bind_text(st, 13, c->sites);
 	return (db_write_end(db_step_done(st, "cdr add")));
 }
 
@@ -805,6 +818,7 @@ db_cdr_foreach(time_t since, void (*fn)(const struct db_cdr *, void *),
 		c.end = (time_t)sqlite3_column_int64(st, 9);
 		c.cause = sqlite3_column_int(st, 10);
 		c.reason = db_col_text(st, 11);
+		c.sites = db_col_text(st, 12);
 		fn(&c, arg);
 	}
 	if (rc != SQLITE_DONE)

@@ -122,6 +122,7 @@ struct cdrs {
 	int	 cause[4];
 	time_t	 answer[4];
 	int	 null_user;
+	char	 sites[4][32];	/* "(null)" for none */
 };
 
 static void
@@ -136,15 +137,17 @@ collect_cdr(const struct db_cdr *c, void *arg)
 	cs->answer[cs->n] = c->answer;
 	if (c->caller_user == NULL)
 		cs->null_user++;
+	snprintf(cs->sites[cs->n], 32, "%s", c->sites != NULL ? c->sites :
+	    "(null)");
 	cs->n++;
 }
 
 START_TEST(test_cdr_add_foreach)
 {
 	struct db_cdr	 a = { "c1@x", "201", "201", "201", "202", "202", NULL,
-	    1000, 1005, 1060, 200, "OK" };
+	    1000, 1005, 1060, 200, "OK", "london" };
 	struct db_cdr	 b = { "c2@x", NULL, "299", "299", "999", NULL, "pstn",
-	    2000, 0, 2010, 486, "Busy Here" };
+	    2000, 0, 2010, 486, "Busy Here", "paris>london" };
 	struct cdrs	 cs;
 
 	open_memory(NULL);
@@ -157,12 +160,59 @@ START_TEST(test_cdr_add_foreach)
 	ck_assert_int_eq(cs.answer[0], 1005);
 	ck_assert_int_eq(cs.cause[1], 486);
 	ck_assert_int_eq(cs.null_user, 1);
+	/* The sites each call crossed come back as filed. */
+	ck_assert_str_eq(cs.sites[0], "london");
+	ck_assert_str_eq(cs.sites[1], "paris>london");
 	/* Only the records since a time. */
 	memset(&cs, 0, sizeof(cs));
 	ck_assert_int_eq(db_cdr_foreach(1500, collect_cdr, &cs), 0);
 	ck_assert_int_eq(cs.n, 1);
 	ck_assert_str_eq(cs.callee[0], "999");
 	db_close();
+}
+END_TEST
+
+/*
+ * A database of schema version 4 (call records without sites) is
+ * migrated at open: its records read back with no sites, new ones keep
+ * theirs.
+ */
+START_TEST(test_cdr_sites_added_to_an_old_database)
+{
+	struct db_cdr	 c = { "c3@x", "201", "201", "201", "301", "301", NULL,
+	    3000, 3002, 3050, 200, "OK", "london>paris" };
+	struct cdrs	 cs;
+	sqlite3		*h;
+	char		 path[64], side[80], *cause = NULL;
+
+	snprintf(path, sizeof(path), "/tmp/test_db_v4_%ld.db", (long)getpid());
+	unlink(path);
+	ck_assert_msg(db_open(path, NULL, &cause) == 0, "%s", cause);
+	db_close();
+	/* Back to version 4 by hand, with a record of that time. */
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "ALTER TABLE cdr DROP COLUMN sites;"
+	    "UPDATE schema_version SET version = 4;"
+	    "INSERT INTO cdr (callid, caller_user, callee, start_time,"
+	    " end_time, cause, reason) VALUES ('old@x', '201', '202', 1000,"
+	    " 1010, 486, 'Busy Here')", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	ck_assert_msg(db_open(path, NULL, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(db_schema_version(), DB_SCHEMA_VERSION);
+	ck_assert_int_eq(db_cdr_add(&c), 0);
+	memset(&cs, 0, sizeof(cs));
+	ck_assert_int_eq(db_cdr_foreach(0, collect_cdr, &cs), 0);
+	ck_assert_int_eq(cs.n, 2);
+	ck_assert_str_eq(cs.callee[0], "202");
+	ck_assert_str_eq(cs.sites[0], "(null)");
+	ck_assert_str_eq(cs.sites[1], "london>paris");
+	db_close();
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
 }
 END_TEST
 
@@ -611,6 +661,7 @@ db_suite(void)
 	tcase_add_test(tc, test_schema_version);
 	tcase_add_test(tc, test_reg_put_update_del);
 	tcase_add_test(tc, test_cdr_add_foreach);
+	tcase_add_test(tc, test_cdr_sites_added_to_an_old_database);
 	tcase_add_test(tc, test_login_code_hash_verify);
 	tcase_add_test(tc, test_store_config_hashes_login_codes);
 	tcase_add_test(tc, test_store_config_keeps_registrations);
