@@ -165,6 +165,7 @@ lp_start()
 	mkdir -p "$d/.local/share/linphone"
 	cat >"$d/linphonerc" <<EOF
 [sip]
+sip_port=$p
 register_only_when_network_is_up=0
 default_proxy=0
 [rtp]
@@ -195,7 +196,6 @@ EOF
 	LP_PID=$!
 	E2E_PIDS+=("$LP_PID")
 	lp_cmd "soundcard use files"
-	lp_cmd "ports sip $p"
 }
 
 # Type a command into linphonec.
