@@ -1058,3 +1058,19 @@ net_cleanup()
 	e2e_cleanup
 }
 trap net_cleanup EXIT
+
+# site_user_state SITE USER: [state, extension] of `roamctl --json user`
+# on SITE when SITE holds USER (their home, or the host they sit at), or
+# "absent" when SITE only knows USER from the network directory.
+site_user_state()
+{
+	local out
+	if ! out=$(rctl_site "$1" --json user "$2" 2>&1); then
+		case $out in
+		*"no such user"*) echo absent; return 0 ;;
+		esac
+		fail "roamctl --json user $2 on $1 failed: $out"
+	fi
+	printf '%s\n' "$out" | json_eval "[d[\"state\"], d[\"extension\"]] \
+	    if \"$1\" in (d.get(\"home\"), d.get(\"site\")) else \"absent\""
+}

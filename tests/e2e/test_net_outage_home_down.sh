@@ -34,20 +34,6 @@ net_call()
 	expect_sipp_bg_ok "$uas" "$what: phone $callee rang"
 }
 
-# site_user_state SITE USER: [state, extension] of `roamctl --json user`
-# on SITE, or "absent" when SITE does not know USER.
-site_user_state()
-{
-	local out
-	if ! out=$(rctl_site "$1" --json user "$2" 2>&1); then
-		case $out in
-		*"no such user"*) echo absent; return 0 ;;
-		esac
-		fail "roamctl --json user $2 on $1 failed: $out"
-	fi
-	printf '%s\n' "$out" | json_eval '[d["state"], d["extension"]]'
-}
-
 net_login paris 301 201 4201
 got=$(net_json london 'user 201' '[d["site"], d["extension"], d["state"]]')
 assert_eq '["paris", "301", "logged_in"]' "$got" \

@@ -17,20 +17,6 @@ start_network
 wait_peers_up
 register_all
 
-# site_user_state SITE USER: [state, extension] of `roamctl --json user`
-# on SITE, or "absent" when SITE does not know USER.
-site_user_state()
-{
-	local out
-	if ! out=$(rctl_site "$1" --json user "$2" 2>&1); then
-		case $out in
-		*"no such user"*) echo absent; return 0 ;;
-		esac
-		fail "roamctl --json user $2 on $1 failed: $out"
-	fi
-	printf '%s\n' "$out" | json_eval '[d["state"], d["extension"]]'
-}
-
 # refused_within SITE EXT DIGITS SECONDS WHAT: phone EXT at SITE dials
 # DIGITS and gets 480 Home Site Unreachable within SECONDS.
 refused_within()

@@ -43,20 +43,6 @@ wait_log()
 	site_log_has "$1" "$2"
 }
 
-# site_user_state SITE USER: [state, extension] of `roamctl --json user`
-# on SITE, or "absent" when SITE does not know USER.
-site_user_state()
-{
-	local out
-	if ! out=$(rctl_site "$1" --json user "$2" 2>&1); then
-		case $out in
-		*"no such user"*) echo absent; return 0 ;;
-		esac
-		fail "roamctl --json user $2 on $1 failed: $out"
-	fi
-	printf '%s\n' "$out" | json_eval '[d["state"], d["extension"]]'
-}
-
 # dir_201 SITE: 201's directory entry on SITE as [site, extension,
 # generation].
 dir_201()
