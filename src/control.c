@@ -479,12 +479,12 @@ static int
 control_users(char **argv, int json, struct evbuffer *b, char **err)
 {
 	static const char	*head[] = { "NUMBER", "NAME", "STATE",
-				    "EXTENSION", "PROFILE", "RIGHTS" };
+				    "SITE", "EXTENSION", "PROFILE", "RIGHTS" };
 	struct config		*conf = env->conf;
 	struct control_table	 t;
 	struct json		 j;
 	const struct user	*u;
-	const char		*row[6], *ext;
+	const char		*row[7], *ext, *home, *site;
 	size_t			 i;
 
 	if (json) {
@@ -500,16 +500,17 @@ control_users(char **argv, int json, struct evbuffer *b, char **err)
 		evbuffer_add_printf(b, "no users configured\n");
 		return (0);
 	}
-	control_table_init(&t, head, 6);
+	control_table_init(&t, head, 7);
 	for (i = 0; i < conf->nusers; i++) {
 		u = &conf->users[i];
-		ext = hotdesk_user_ext(u->number);
+		control_where(u, &home, &site, &ext);
 		row[0] = u->number;
 		row[1] = u->name;
-		row[2] = ext != NULL ? "logged_in" : "logged_out";
-		row[3] = ext;
-		row[4] = config_profile_name(u->profile);
-		row[5] = control_rights_now(u);
+		row[2] = site != NULL ? "logged_in" : "logged_out";
+		row[3] = site;
+		row[4] = ext;
+		row[5] = config_profile_name(u->profile);
+		row[6] = control_rights_now(u);
 		control_table_row(&t, row);
 	}
 	control_table_print(&t, b);
