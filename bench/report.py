@@ -154,6 +154,9 @@ def chart(rows, out):
             if col == 2:
                 plots.append('x with lines dt 2 lc rgb "gray" '
                              'title "offered"')
+            elif plots:
+                plots.append('100 with lines dt 3 lc rgb "red" '
+                             'title "p99 limit (100 ms)"')
             g += [extra, 'set title "%s: %s"' % (kind == "reg" and
                                                  "REGISTER" or "calls",
                                                  ylabel),
