@@ -275,11 +275,45 @@ call_index_fork(struct call_leg *f)
 	hmap_put(call_by_callee, f->key, f);
 }
 
+/* Append ">part" to buf (no '>' before the first); empty parts skipped. */
+static void
+call_cdr_site(char *buf, size_t len, const char *part)
+{
+	size_t	 n = strlen(buf);
+
+	if (part == NULL || *part == '\0' || n >= len)
+		return;
+	snprintf(buf + n, len - n, "%s%s", n > 0 ? ">" : "", part);
+}
+
+/*
+ * The sites the call crossed, for its record (issue 6): the site it came
+ * from (a peer's X-Roam-Site), this one, and the site it was sent to -
+ * the one that answered, else the first one rung ("paris>london>rome").
+ */
+static void
+call_cdr_sites(const struct call *c, char *buf, size_t len)
+{
+	const char	*to = NULL;
+	size_t		 i;
+
+	if (c->b != NULL)
+		to = c->b->site;
+	for (i = 0; c->b == NULL && to == NULL && i < c->nforks; i++)
+		if (c->forks[i] != NULL)
+			to = c->forks[i]->site;
+	buf[0] = '\0';
+	call_cdr_site(buf, len, c->from_site);
+	call_cdr_site(buf, len, env->conf->site_name);
+	call_cdr_site(buf, len, to);
+}
+
 /* Write the call record. */
 static void
 call_cdr(const struct call *c, int cause, const char *reason)
 {
 	struct db_cdr	 r;
+	char		 sites[3 * 64];
 
 	memset(&r, 0, sizeof(r));
 	r.callid = c->callid;
@@ -294,6 +328,8 @@ call_cdr(const struct call *c, int cause, const char *reason)
 	r.end = time(NULL);
 	r.cause = cause;
 	r.reason = reason;
+	call_cdr_sites(c, sites, sizeof(sites));
+	r.sites = sites[0] != '\0' ? sites : NULL;
 	if (db_cdr_add(&r) == -1)
 		log_warnx("call record failed call=%s", c->callid);
 	events_call_result(cause);

@@ -5,6 +5,8 @@
  * 8601) and unix seconds, no locale, one row per call.  Numbers and
  * reasons can come from a phone or a carrier, so control characters are
  * shown as '?': a record must never break a line or a terminal.
+ * SITES is the path of a call between sites (issue 6): the site it came
+ * from (a peer's X-Roam-Site), this site, the site it was sent to.
  */
 #include <sys/types.h>
 
@@ -21,18 +23,18 @@
 #include "json.h"
 #include "xmalloc.h"
 
-#define CDR_NCOLS	8
+#define CDR_NCOLS	9
 #define CDR_USAGE	"usage: cdr [--since T] [--csv]"
 #define CDR_TIMES	"unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM"
 
 static const char *cdr_head[CDR_NCOLS] = {
-	"START", "TALK", "CALLER", "DEVICE", "DIALLED", "CALLEE", "TRUNK",
-	"RESULT"
+	"START", "TALK", "CALLER", "DEVICE", "DIALLED", "CALLEE", "SITES",
+	"TRUNK", "RESULT"
 };
 
 static const char *cdr_csv_head = "start,answer,end,talk_s,caller_user,"
-    "caller_device,caller_number,callee,callee_user,trunk,cause,reason,"
-    "callid\n";
+    "caller_device,caller_number,callee,callee_user,sites,trunk,cause,"
+    "reason,callid\n";
 
 /* What the foreach callbacks write into. */
 struct cdr_out {
@@ -126,9 +128,10 @@ cdr_row(const struct db_cdr *r, void *arg)
 	row[3] = cdr_clean(r->caller_ext);
 	row[4] = cdr_clean(r->callee);
 	row[5] = cdr_clean(r->callee_user);
-	row[6] = cdr_clean(r->trunk);
+	row[6] = cdr_clean(r->sites);
+	row[7] = cdr_clean(r->trunk);
 	xasprintf(&res, "%d %s", r->cause, r->reason != NULL ? r->reason : "");
-	row[7] = cdr_clean(res);
+	row[8] = cdr_clean(res);
 	free(res);
 	o->nrows++;
 }
@@ -227,6 +230,7 @@ cdr_csv_row(const struct db_cdr *r, void *arg)
 	cdr_csv_field(o->b, r->caller_number, 0);
 	cdr_csv_field(o->b, r->callee, 0);
 	cdr_csv_field(o->b, r->callee_user, 0);
+	cdr_csv_field(o->b, r->sites, 0);
 	cdr_csv_field(o->b, r->trunk, 0);
 	snprintf(n, sizeof(n), "%d", r->cause);
 	cdr_csv_field(o->b, n, 0);
@@ -281,6 +285,7 @@ cdr_json_row(const struct db_cdr *r, void *arg)
 	json_str(o->j, "caller_number", r->caller_number);
 	json_str(o->j, "callee", r->callee);
 	json_str(o->j, "callee_user", r->callee_user);
+	json_str(o->j, "sites", r->sites);
 	json_str(o->j, "trunk", r->trunk);
 	json_int(o->j, "cause", r->cause);
 	json_str(o->j, "reason", r->reason);

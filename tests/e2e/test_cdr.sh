@@ -1,9 +1,9 @@
 #!/bin/bash
 # Call detail records (issue 6): an answered call and a busy call from
 # 201 to 202 leave two rows in `roamctl cdr --csv` - caller user and
-# device, callee, start/answer/end times in UTC, cause - in the order
-# they were made; --since keeps the later one; the table and --json tell
-# the same; /metrics counts the calls by result.
+# device, callee, sites crossed (just london), start/answer/end times in
+# UTC, cause - in the order they were made; --since keeps the later one;
+# the table and --json tell the same; /metrics counts the calls by result.
 . "$(dirname "$0")/lib.sh"
 
 HTTP=0
@@ -18,7 +18,7 @@ register_ok 201 "$(phone_port 201)"
 register_ok 202 "$(phone_port 202)"
 t_start=$(date +%s)
 
-assert_eq "start,answer,end,talk_s,caller_user,caller_device,caller_number,callee,callee_user,trunk,cause,reason,callid" \
+assert_eq "start,answer,end,talk_s,caller_user,caller_device,caller_number,callee,callee_user,sites,trunk,cause,reason,callid" \
     "$(rctl cdr --csv)" "no call yet: the CSV is only its header"
 
 # An answered call.
@@ -59,6 +59,7 @@ for r in rows:
     assert r["caller_device"] == "201", r
     assert r["callee"] == "202", r
     assert r["callee_user"] == "202", r
+    assert r["sites"] == "london", r
     assert r["trunk"] == "", r
     assert r["callid"] != "", r
     assert lo <= t(r["start"]) <= t(r["end"]) <= hi, r
@@ -90,7 +91,7 @@ assert_eq "True False" "$(rctl cdr --json | json_eval \
     "cdr --json: the first was answered, from device 201"
 table=$(rctl cdr) || fail "roamctl cdr failed"
 assert_contains "$table" 'CALLER' "the table has a header"
-printf '%s\n' "$table" | grep -Eq '201 +201 +202 +202 +- +486 Busy Here$' ||
+printf '%s\n' "$table" | grep -Eq '201 +201 +202 +202 +london +- +486 Busy Here$' ||
     fail "the table lacks the busy call: $table"
 ok "the table shows the busy call"
 rc=0

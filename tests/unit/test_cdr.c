@@ -41,7 +41,8 @@ teardown(void)
 static void
 add(const char *callid, const char *cu, const char *ce, const char *cn,
     const char *callee, const char *calleeu, const char *trunk,
-    time_t start, time_t answer, time_t end, int cause, const char *reason)
+    time_t start, time_t answer, time_t end, int cause, const char *reason,
+    const char *sites)
 {
 	struct db_cdr	 r;
 
@@ -58,19 +59,23 @@ add(const char *callid, const char *cu, const char *ce, const char *cn,
 	r.end = end;
 	r.cause = cause;
 	r.reason = reason;
+	r.sites = sites;
 	ck_assert_int_eq(db_cdr_add(&r), 0);
 }
 
-/* Three calls: answered internal, busy, answered out on a trunk. */
+/*
+ * Three calls: answered internal, busy from a user at paris, answered
+ * out on a trunk.
+ */
 static void
 add_three(void)
 {
 	add("c1@x", "201", "201", "201", "202", "202", NULL,
-	    T0, T0 + 5, T0 + 5 + 125, 200, "OK");
-	add("c2@x", "202", "202", "202", "203", "203", NULL,
-	    T0 + 3600, 0, T0 + 3602, 486, "Busy Here");
+	    T0, T0 + 5, T0 + 5 + 125, 200, "OK", "london");
+	add("c2@x", NULL, "paris", "302", "203", "203", NULL,
+	    T0 + 3600, 0, T0 + 3602, 486, "Busy Here", "paris>london");
 	add("c3@x", "201", "201", "201", "900441234567", NULL, "pstn",
-	    T0 + 7200, T0 + 7210, T0 + 7210 + 3725, 200, "OK");
+	    T0 + 7200, T0 + 7210, T0 + 7210 + 3725, 200, "OK", "london");
 }
 
 /* Run fn's output into a string (caller frees). */
@@ -164,10 +169,10 @@ START_TEST(test_csv_one_row_per_call_in_utc)
 	    == 0, "%s", s);
 	ck_assert_ptr_nonnull(strstr(s, "\n2026-03-02T09:00:00Z,"
 	    "2026-03-02T09:00:05Z,2026-03-02T09:02:10Z,125,201,201,201,202,"
-	    "202,,200,OK,c1@x\n"));
+	    "202,london,,200,OK,c1@x\n"));
 	/* Unanswered: empty answer time, no talk. */
 	ck_assert_ptr_nonnull(strstr(s, "\n2026-03-02T10:00:00Z,,"
-	    "2026-03-02T10:00:02Z,0,202,"));
+	    "2026-03-02T10:00:02Z,0,,paris,"));
 	free(s);
 }
 END_TEST
@@ -177,7 +182,7 @@ START_TEST(test_csv_quotes_commas_and_quotes_hides_newlines)
 	char	*s;
 
 	add("c\"4", NULL, "pstn", "+44 20, \"HQ\"", "201", "201", "pstn",
-	    T0, 0, T0 + 30, 487, "Request Terminated\r\nX-Evil: 1");
+	    T0, 0, T0 + 30, 487, "Request Terminated\r\nX-Evil: 1", NULL);
 	s = text(0, 1);
 	ck_assert_int_eq(lines(s), 2);
 	ck_assert_ptr_nonnull(strstr(s, ",,pstn,\"+44 20, \"\"HQ\"\"\",201,"));
@@ -210,6 +215,47 @@ START_TEST(test_json_list_of_calls)
 	ck_assert_ptr_nonnull(strstr(s, "\"talk_s\":3725"));
 	ck_assert_ptr_nonnull(strstr(s, "\"start_time\":"
 	    "\"2026-03-02T11:00:00Z\""));
+	free(s);
+}
+END_TEST
+
+/*
+ * Issue 6: each record names the sites the call crossed - a column of
+ * the table, of the CSV and a JSON key; a record without them (filed
+ * before they were kept) shows "-", an empty field and null.
+ */
+START_TEST(test_records_show_the_sites_crossed)
+{
+	const char	*head = "start,answer,end,talk_s,caller_user,"
+	    "caller_device,caller_number,callee,callee_user,sites,trunk,"
+	    "cause,reason,callid\n";
+	char		*s, *row, *line;
+
+	add_three();
+	add("c5@x", "201", "201", "201", "301", "301", NULL,
+	    T0 + 9000, T0 + 9001, T0 + 9031, 200, "OK", "rome>london>paris");
+	add("c6@x", "201", "201", "201", "202", "202", NULL,
+	    T0 + 9500, 0, T0 + 9510, 487, "Request Terminated", NULL);
+	s = text(0, 0);
+	ck_assert_ptr_nonnull(strstr(s, " CALLEE  SITES "));
+	ck_assert_ptr_nonnull(strstr(s, " paris>london "));
+	ck_assert_ptr_nonnull((row = strstr(s, "rome>london>paris")));
+	/* It lines up under its heading, between CALLEE and TRUNK. */
+	for (line = row; line > s && line[-1] != '\n'; line--)
+		;
+	ck_assert_int_eq(strstr(s, "SITES") - s, row - line);
+	ck_assert_ptr_nonnull(strstr(row, "rome>london>paris  -"));
+	free(s);
+	s = text(0, 1);
+	ck_assert_msg(strncmp(s, head, strlen(head)) == 0, "%s", s);
+	ck_assert_ptr_nonnull(strstr(s, ",301,301,rome>london>paris,,200,OK,"
+	    "c5@x\n"));
+	ck_assert_ptr_nonnull(strstr(s, ",202,202,,,487,Request Terminated,"
+	    "c6@x\n"));
+	free(s);
+	s = json(T0 + 9000);
+	ck_assert_ptr_nonnull(strstr(s, "\"sites\":\"rome>london>paris\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"sites\":null"));
 	free(s);
 }
 END_TEST
@@ -296,6 +342,7 @@ cdr_suite(void)
 	tcase_add_test(tc, test_csv_one_row_per_call_in_utc);
 	tcase_add_test(tc, test_csv_quotes_commas_and_quotes_hides_newlines);
 	tcase_add_test(tc, test_json_list_of_calls);
+	tcase_add_test(tc, test_records_show_the_sites_crossed);
 	tcase_add_test(tc, test_since_accepts_seconds_and_local_dates);
 	tcase_add_test(tc, test_bad_since_is_refused_with_the_formats);
 	tcase_add_test(tc, test_args_since_and_csv);
