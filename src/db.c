@@ -143,6 +143,17 @@ struct db_code {
 };
 static struct hmap	*db_code_cache;
 
+/*
+ * Codes still to hash after a config store: with an event loop, PBKDF2
+ * runs a few users per loop iteration after start-up instead of before
+ * it (10,000 users would hold the start for a minute).  Until then the
+ * row's login_code is NULL: never the code itself.
+ */
+static struct hmap	*db_code_todo;		/* user -> code (copy) */
+static struct event	*db_code_ev;
+#define DB_CODE_PER_TICK	8
+static const struct timeval db_code_now = { 0, 0 };
+
 /* Version 1: the config tables, registrations and call records. */
 static const char db_schema_v1[] =
     "CREATE TABLE site (name TEXT NOT NULL, id INTEGER NOT NULL,"
@@ -196,6 +207,8 @@ static int	db_migrate_v3(char **);
 static int	db_migrate_v4(char **);
 static int	db_migrate_v5(char **);
 static void	db_code_free(void *);
+static void	db_code_tick(evutil_socket_t, short, void *);
+static void	db_code_todo_free(void *);
 
 /* db_migrations[i] migrates version i to i + 1; append, never edit. */
 static int (*const db_migrations[DB_SCHEMA_VERSION])(char **) = {
@@ -482,6 +495,9 @@ db_setup(struct event_base *base, char **cause)
 	/* Without event_base_priority_init(base, 3) this fails: keep 1. */
 	if (event_priority_set(db_commit_ev, DB_COMMIT_PRIORITY) != 0)
 		log_debug("db commit event at default priority");
+	db_code_ev = evtimer_new(base, db_code_tick, NULL);
+	if (db_code_ev != NULL)
+		event_priority_set(db_code_ev, DB_COMMIT_PRIORITY);
 	return (0);
 }
 
@@ -522,6 +538,12 @@ db_close(void)
 		event_free(db_commit_ev);
 		db_commit_ev = NULL;
 	}
+	if (db_code_ev != NULL) {
+		event_free(db_code_ev);
+		db_code_ev = NULL;
+	}
+	hmap_free(db_code_todo, db_code_todo_free);
+	db_code_todo = NULL;
 	for (i = 0; i < DBS_MAX; i++) {
 		sqlite3_finalize(db_stmts[i]);
 		db_stmts[i] = NULL;
@@ -937,6 +959,91 @@ db_code_hash(const char *user, const char *code)
 	return (c->hash);
 }
 
+/* The cached hash of user's code when the code is unchanged, or NULL. */
+static const char *
+db_code_cached(const char *user, const char *code)
+{
+	struct db_code	*c;
+
+	if (db_code_cache == NULL ||
+	    (c = hmap_get(db_code_cache, user)) == NULL ||
+	    strcmp(c->code, code) != 0)
+		return (NULL);
+	return (c->hash);
+}
+
+/* Forget a code waiting to be hashed. */
+static void
+db_code_todo_free(void *arg)
+{
+	char	*code = arg;
+
+	if (code == NULL)
+		return;
+	explicit_bzero(code, strlen(code));
+	free(code);
+}
+
+/* Hash user's code soon, from the event loop. */
+static void
+db_code_defer(const char *user, const char *code)
+{
+	if (db_code_todo == NULL)
+		db_code_todo = hmap_new();
+	db_code_todo_free(hmap_put(db_code_todo, user, xstrdup(code)));
+}
+
+struct db_code_batch {
+	int	 left;
+	int	 failed;
+};
+
+/* Hash one waiting code and store it in the user's row. */
+static void
+db_code_one(const char *user, void *val, void *arg)
+{
+	struct db_code_batch	*b = arg;
+	const char		*hash;
+	sqlite3_stmt		*st;
+	int			 rc = -1;
+
+	if (b->left <= 0)
+		return;
+	b->left--;
+	if ((hash = db_code_hash(user, val)) != NULL &&
+	    db_write_begin() == 0 &&
+	    sqlite3_prepare_v2(db_handle, "UPDATE users SET login_code = ?"
+	    " WHERE number = ?", -1, &st, NULL) == SQLITE_OK) {
+		db_bind_text(st, 1, hash);
+		db_bind_text(st, 2, user);
+		rc = db_step_done(st, "store login code");
+		sqlite3_finalize(st);
+		db_write_end(rc);
+	}
+	if (rc != 0)
+		b->failed++;
+	db_code_todo_free(hmap_del(db_code_todo, user));
+}
+
+/* Timer: hash a few waiting codes, come back for the rest. */
+static void
+db_code_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct db_code_batch	 b = { DB_CODE_PER_TICK, 0 };
+	struct timeval		 tv = { 0, 1000 };
+
+	if (db_code_todo == NULL || db_handle == NULL)
+		return;
+	hmap_foreach(db_code_todo, db_code_one, &b);
+	if (b.failed)
+		log_warnx("db error op=\"store login code\" users=%d", b.failed);
+	if (hmap_count(db_code_todo) > 0)
+		evtimer_add(db_code_ev, &tv);
+	else
+		log_info("login codes stored hashed users=%zu",
+		    db_code_cache != NULL ? hmap_count(db_code_cache) : 0);
+}
+
 /* Store one user, its login code hashed, its buttons and short codes. */
 static void
 db_store_user(struct db_store *s, const struct user *u)
@@ -946,8 +1053,13 @@ db_store_user(struct db_store *s, const struct user *u)
 	size_t			 i;
 
 	if (u->login_code != NULL &&
-	    (code = db_code_hash(u->number, u->login_code)) == NULL)
-		s->failed = 1;
+	    (code = db_code_cached(u->number, u->login_code)) == NULL) {
+		if (db_code_ev != NULL)
+			db_code_defer(u->number, u->login_code);
+		else if ((code = db_code_hash(u->number, u->login_code)) ==
+		    NULL)
+			s->failed = 1;
+	}
 	db_store_row(s, DBC_USER, "sssissssisiiiisi", u->number, u->name,
 	    code, u->force_login, config_profile_name(u->profile),
 	    u->user_rights, u->out_of_hours_user_rights,
@@ -1073,8 +1185,12 @@ db_store_config(const struct config *conf, char **cause)
 	}
 	for (i = 0; i < DBC_MAX; i++)
 		sqlite3_finalize(s.st[i]);
-	if (db_exec("COMMIT", cause) == 0)
+	if (db_exec("COMMIT", cause) == 0) {
+		if (db_code_todo != NULL && hmap_count(db_code_todo) > 0 &&
+		    db_code_ev != NULL)
+			evtimer_add(db_code_ev, &db_code_now);
 		return (0);
+	}
 	memset(&s, 0, sizeof(s));
 fail:
 	for (i = 0; i < DBC_MAX; i++)
