@@ -881,7 +881,8 @@ seed_link(void)
 {
 	static const uint8_t	 split[FUZZ_NSPLIT] = { 3, 50, 130 };
 	struct peer_out		 o, a;
-	uint8_t			 nonce[PEER_NONCELEN], proof[PEER_PROOFLEN];
+	uint8_t			 nonce[PEER_NONCELEN];
+	uint8_t			 proof[PEER_PROOFLEN];
 	uint8_t			*two;
 
 	memset(nonce, 0x11, sizeof(nonce));

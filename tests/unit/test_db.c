@@ -179,8 +179,8 @@ END_TEST
  */
 START_TEST(test_cdr_sites_added_to_an_old_database)
 {
-	struct db_cdr	 c = { "c3@x", "201", "201", "201", "301", "301", NULL,
-	    3000, 3002, 3050, 200, "OK", "london>paris" };
+	struct db_cdr	 c = { "c3@x", "201", "201", "201", "301", "301",
+	    NULL, 3000, 3002, 3050, 200, "OK", "london>paris" };
 	struct cdrs	 cs;
 	sqlite3		*h;
 	char		 path[64], side[80], *cause = NULL;
