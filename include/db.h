@@ -94,9 +94,15 @@ int	db_cdr_foreach(time_t since, void (*)(const struct db_cdr *, void *),
  * (commits at once when not batching or the batch is large).
  */
 struct sqlite3;
+struct sqlite3_stmt;
 struct sqlite3	*db_sqlite(void);
 int	db_write_begin(void);
 int	db_write_end(int rc);
+/* Prepare per call (NULL and a log line on error); bind text or NULL. */
+struct sqlite3_stmt *db_prepare(const char *sql);
+void	db_bind_text(struct sqlite3_stmt *, int, const char *);
+/* Step a write inside the batch and finalize it; 0 or -1. */
+int	db_write_stmt(struct sqlite3_stmt *, const char *what);
 
 /*
  * Login codes are stored salted and hashed (PBKDF2-HMAC-SHA256):

@@ -303,7 +303,7 @@ db_step_done(sqlite3_stmt *st, const char *what)
 }
 
 /* Bind text or NULL. */
-static void
+void
 db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (s == NULL)
@@ -669,6 +669,46 @@ db_pending(void)
 	if (db_handle == NULL || sqlite3_get_autocommit(db_handle))
 		return (0);
 	return (db_batch_writes);
+}
+
+/*
+ * For db_*.c siblings whose rows change when a person acts, not per SIP
+ * message: a statement prepared per call (NULL and a log line on error).
+ */
+sqlite3_stmt *
+db_prepare(const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if (db_handle == NULL)
+		return (NULL);
+	if (sqlite3_prepare_v2(db_handle, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db error op=prepare error=\"%s\"",
+		    sqlite3_errmsg(db_handle));
+		return (NULL);
+	}
+	return (st);
+}
+
+/* Step a prepared write inside the batch, then finalize it; 0 or -1. */
+int
+db_write_stmt(sqlite3_stmt *st, const char *what)
+{
+	int	 rc = 0;
+
+	if (st == NULL)
+		return (-1);
+	if (db_write_begin() != 0) {
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_warnx("db error op=%s error=\"%s\"", what,
+		    sqlite3_errmsg(db_handle));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return (db_write_end(rc));
 }
 
 /* The SQLite handle, for db_*.c siblings. */

@@ -19,32 +19,6 @@ static int64_t		 dbe_max_age = EVENTS_KEEP_SECONDS;
 static unsigned int	 dbe_added;	/* rows since the last prune */
 static sqlite3		*dbe_pruned;	/* the handle pruned at least once */
 
-/* Prepare sql, or log and return NULL. */
-static sqlite3_stmt *
-dbe_prepare(const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if (db_sqlite() == NULL)
-		return (NULL);
-	if (sqlite3_prepare_v2(db_sqlite(), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("db error op=prepare error=\"%s\"",
-		    sqlite3_errmsg(db_sqlite()));
-		return (NULL);
-	}
-	return (st);
-}
-
-/* Bind text or NULL. */
-static void
-dbe_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
 /* Step a statement that returns no rows, then finalize it; 0 or -1. */
 static int
 dbe_step(sqlite3_stmt *st, const char *what)
@@ -81,13 +55,13 @@ dbe_prune(time_t now)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	st = dbe_prepare("DELETE FROM events WHERE time < ?");
+	st = db_prepare("DELETE FROM events WHERE time < ?");
 	if (st == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - dbe_max_age));
 	rc = dbe_step(st, "events-prune-age");
 	/* With max_rows rows or fewer the subquery is NULL: no row goes. */
-	st = dbe_prepare("DELETE FROM events WHERE id <= (SELECT id FROM"
+	st = db_prepare("DELETE FROM events WHERE id <= (SELECT id FROM"
 	    " events ORDER BY id DESC LIMIT 1 OFFSET ?)");
 	if (st == NULL)
 		return (-1);
@@ -115,18 +89,18 @@ db_events_add(const struct db_event *e)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	st = dbe_prepare("INSERT INTO events (time, kind, user, ext, site,"
+	st = db_prepare("INSERT INTO events (time, kind, user, ext, site,"
 	    " peer, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->time);
-	dbe_text(st, 2, e->kind);
-	dbe_text(st, 3, e->user);
-	dbe_text(st, 4, e->ext);
-	dbe_text(st, 5, e->site);
-	dbe_text(st, 6, e->peer);
-	dbe_text(st, 7, e->reason);
-	dbe_text(st, 8, e->detail);
+	db_bind_text(st, 2, e->kind);
+	db_bind_text(st, 3, e->user);
+	db_bind_text(st, 4, e->ext);
+	db_bind_text(st, 5, e->site);
+	db_bind_text(st, 6, e->peer);
+	db_bind_text(st, 7, e->reason);
+	db_bind_text(st, 8, e->detail);
 	if (db_write_begin() != 0) {
 		sqlite3_finalize(st);
 		return (-1);
@@ -148,14 +122,14 @@ db_events_foreach(time_t since, const char *user, int limit,
 	struct db_event	 e;
 	int		 rc;
 
-	st = dbe_prepare("SELECT id, time, kind, user, ext, site, peer,"
+	st = db_prepare("SELECT id, time, kind, user, ext, site, peer,"
 	    " reason, detail FROM (SELECT * FROM events WHERE time >= ?1 AND"
 	    " (?2 IS NULL OR user = ?2) ORDER BY id DESC LIMIT ?3)"
 	    " ORDER BY id");
 	if (st == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	dbe_text(st, 2, user);
+	db_bind_text(st, 2, user);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		e.id = sqlite3_column_int64(st, 0);
@@ -183,7 +157,7 @@ db_events_count(void)
 	sqlite3_stmt	*st;
 	int64_t		 n = -1;
 
-	if ((st = dbe_prepare("SELECT count(*) FROM events")) == NULL)
+	if ((st = db_prepare("SELECT count(*) FROM events")) == NULL)
 		return (-1);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);

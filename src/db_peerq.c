@@ -11,53 +11,6 @@
 #include "db_peerq.h"
 #include "log.h"
 
-/* Prepare sql, or log and return NULL. */
-static sqlite3_stmt *
-dbq_prepare(const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if (db_sqlite() == NULL)
-		return (NULL);
-	if (sqlite3_prepare_v2(db_sqlite(), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("db error op=prepare error=\"%s\"",
-		    sqlite3_errmsg(db_sqlite()));
-		return (NULL);
-	}
-	return (st);
-}
-
-/* Bind text or NULL. */
-static void
-dbq_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Step a prepared write inside the batch; 0 or -1. */
-static int
-dbq_write(sqlite3_stmt *st, const char *what)
-{
-	int	 rc = 0;
-
-	if (st == NULL)
-		return (-1);
-	if (db_write_begin() != 0) {
-		sqlite3_finalize(st);
-		return (-1);
-	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_warnx("db error op=%s error=\"%s\"", what,
-		    sqlite3_errmsg(db_sqlite()));
-		rc = -1;
-	}
-	sqlite3_finalize(st);
-	return (db_write_end(rc));
-}
-
 /* Append a frame to a peer's queue. */
 int64_t
 db_peerq_add(const char *peer, int type, const char *user,
@@ -66,13 +19,13 @@ db_peerq_add(const char *peer, int type, const char *user,
 	sqlite3_stmt	*st;
 	int64_t		 id;
 
-	st = dbq_prepare("INSERT INTO peer_queue (peer, type, user,"
+	st = db_prepare("INSERT INTO peer_queue (peer, type, user,"
 	    " generation, frame, created) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return (-1);
-	dbq_text(st, 1, peer);
+	db_bind_text(st, 1, peer);
 	sqlite3_bind_int(st, 2, type);
-	dbq_text(st, 3, user);
+	db_bind_text(st, 3, user);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)generation);
 	sqlite3_bind_blob(st, 5, frame, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, time(NULL));
@@ -100,10 +53,10 @@ db_peerq_del(int64_t id)
 {
 	sqlite3_stmt	*st;
 
-	if ((st = dbq_prepare("DELETE FROM peer_queue WHERE id = ?")) == NULL)
+	if ((st = db_prepare("DELETE FROM peer_queue WHERE id = ?")) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
-	return (dbq_write(st, "peerq-del"));
+	return (db_write_stmt(st, "peerq-del"));
 }
 
 /* Every item for peer, oldest first. */
@@ -114,12 +67,12 @@ db_peerq_foreach(const char *peer,
 	sqlite3_stmt		*st;
 	struct db_peerq_item	 it;
 
-	st = dbq_prepare("SELECT id, peer, type, user, generation, frame,"
+	st = db_prepare("SELECT id, peer, type, user, generation, frame,"
 	    " created FROM peer_queue WHERE ?1 IS NULL OR peer = ?1"
 	    " ORDER BY id");
 	if (st == NULL)
 		return (-1);
-	dbq_text(st, 1, peer);
+	db_bind_text(st, 1, peer);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		it.id = sqlite3_column_int64(st, 0);
 		it.peer = (const char *)sqlite3_column_text(st, 1);
@@ -143,11 +96,11 @@ db_peerq_count(const char *peer)
 	sqlite3_stmt	*st;
 	int		 n = -1;
 
-	st = dbq_prepare("SELECT count(*) FROM peer_queue"
+	st = db_prepare("SELECT count(*) FROM peer_queue"
 	    " WHERE ?1 IS NULL OR peer = ?1");
 	if (st == NULL)
 		return (-1);
-	dbq_text(st, 1, peer);
+	db_bind_text(st, 1, peer);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -160,16 +113,16 @@ db_rloc_put(const struct db_rloc *r)
 {
 	sqlite3_stmt	*st;
 
-	st = dbq_prepare("INSERT OR REPLACE INTO remote_locations (user,"
+	st = db_prepare("INSERT OR REPLACE INTO remote_locations (user,"
 	    " generation, site, ext, settings_gen) VALUES (?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return (-1);
-	dbq_text(st, 1, r->user);
+	db_bind_text(st, 1, r->user);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->generation);
-	dbq_text(st, 3, r->site);
-	dbq_text(st, 4, r->ext);
+	db_bind_text(st, 3, r->site);
+	db_bind_text(st, 4, r->ext);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->settings_gen);
-	return (dbq_write(st, "rloc-put"));
+	return (db_write_stmt(st, "rloc-put"));
 }
 
 /* Forget a user (dropped from the config). */
@@ -178,11 +131,11 @@ db_rloc_del(const char *user)
 {
 	sqlite3_stmt	*st;
 
-	st = dbq_prepare("DELETE FROM remote_locations WHERE user = ?");
+	st = db_prepare("DELETE FROM remote_locations WHERE user = ?");
 	if (st == NULL)
 		return (-1);
-	dbq_text(st, 1, user);
-	return (dbq_write(st, "rloc-del"));
+	db_bind_text(st, 1, user);
+	return (db_write_stmt(st, "rloc-del"));
 }
 
 /* Every recorded location. */
@@ -192,7 +145,7 @@ db_rloc_foreach(void (*fn)(const struct db_rloc *, void *), void *arg)
 	sqlite3_stmt	*st;
 	struct db_rloc	 r;
 
-	st = dbq_prepare("SELECT user, generation, site, ext, settings_gen"
+	st = db_prepare("SELECT user, generation, site, ext, settings_gen"
 	    " FROM remote_locations");
 	if (st == NULL)
 		return (-1);

@@ -11,67 +11,20 @@
 #include "db_state.h"
 #include "log.h"
 
-/* Prepare sql, or log and return NULL. */
-static sqlite3_stmt *
-dbs_prepare(const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if (db_sqlite() == NULL)
-		return (NULL);
-	if (sqlite3_prepare_v2(db_sqlite(), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("db error op=prepare error=\"%s\"",
-		    sqlite3_errmsg(db_sqlite()));
-		return (NULL);
-	}
-	return (st);
-}
-
-/* Bind text or NULL. */
-static void
-dbs_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/* Step a prepared write to the end inside the batch; 0 or -1. */
-static int
-dbs_write(sqlite3_stmt *st, const char *what)
-{
-	int	 rc = 0;
-
-	if (st == NULL)
-		return (-1);
-	if (db_write_begin() != 0) {
-		sqlite3_finalize(st);
-		return (-1);
-	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_warnx("db error op=%s error=\"%s\"", what,
-		    sqlite3_errmsg(db_sqlite()));
-		rc = -1;
-	}
-	sqlite3_finalize(st);
-	return (db_write_end(rc));
-}
-
 /* Record where a user is logged in (ext NULL: logged out). */
 int
 db_login_put(const struct db_login *l)
 {
 	sqlite3_stmt	*st;
 
-	st = dbs_prepare("INSERT OR REPLACE INTO logins (user, ext, since)"
+	st = db_prepare("INSERT OR REPLACE INTO logins (user, ext, since)"
 	    " VALUES (?, ?, ?)");
 	if (st == NULL)
 		return (-1);
-	dbs_text(st, 1, l->user);
-	dbs_text(st, 2, l->ext);
+	db_bind_text(st, 1, l->user);
+	db_bind_text(st, 2, l->ext);
 	sqlite3_bind_int64(st, 3, l->since);
-	return (dbs_write(st, "login-put"));
+	return (db_write_stmt(st, "login-put"));
 }
 
 /* Forget a user's login row. */
@@ -80,10 +33,10 @@ db_login_del(const char *user)
 {
 	sqlite3_stmt	*st;
 
-	if ((st = dbs_prepare("DELETE FROM logins WHERE user = ?")) == NULL)
+	if ((st = db_prepare("DELETE FROM logins WHERE user = ?")) == NULL)
 		return (-1);
-	dbs_text(st, 1, user);
-	return (dbs_write(st, "login-del"));
+	db_bind_text(st, 1, user);
+	return (db_write_stmt(st, "login-del"));
 }
 
 /* Every login row. */
@@ -93,7 +46,7 @@ db_login_foreach(void (*fn)(const struct db_login *, void *), void *arg)
 	sqlite3_stmt	*st;
 	struct db_login	 l;
 
-	if ((st = dbs_prepare("SELECT user, ext, since FROM logins")) == NULL)
+	if ((st = db_prepare("SELECT user, ext, since FROM logins")) == NULL)
 		return (-1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		l.user = (const char *)sqlite3_column_text(st, 0);
@@ -112,14 +65,14 @@ db_lock_put(const struct db_lock *l)
 {
 	sqlite3_stmt	*st;
 
-	st = dbs_prepare("INSERT OR REPLACE INTO login_locks"
+	st = db_prepare("INSERT OR REPLACE INTO login_locks"
 	    " (user, failures, locked_until) VALUES (?, ?, ?)");
 	if (st == NULL)
 		return (-1);
-	dbs_text(st, 1, l->user);
+	db_bind_text(st, 1, l->user);
 	sqlite3_bind_int(st, 2, l->failures);
 	sqlite3_bind_int64(st, 3, l->locked_until);
-	return (dbs_write(st, "lock-put"));
+	return (db_write_stmt(st, "lock-put"));
 }
 
 /* Every lock row. */
@@ -129,7 +82,7 @@ db_lock_foreach(void (*fn)(const struct db_lock *, void *), void *arg)
 	sqlite3_stmt	*st;
 	struct db_lock	 l;
 
-	st = dbs_prepare("SELECT user, failures, locked_until FROM login_locks");
+	st = db_prepare("SELECT user, failures, locked_until FROM login_locks");
 	if (st == NULL)
 		return (-1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -149,25 +102,25 @@ db_settings_put(const struct db_settings *s)
 {
 	sqlite3_stmt	*st;
 
-	st = dbs_prepare("INSERT OR REPLACE INTO user_settings (user, changed,"
+	st = db_prepare("INSERT OR REPLACE INTO user_settings (user, changed,"
 	    " dnd, cfg_dnd, fwd_number, cfg_fwd_number, fwd_unconditional,"
 	    " cfg_fwd_unconditional, fwd_busy, cfg_fwd_busy, fwd_no_answer,"
 	    " cfg_fwd_no_answer) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (st == NULL)
 		return (-1);
-	dbs_text(st, 1, s->user);
+	db_bind_text(st, 1, s->user);
 	sqlite3_bind_int(st, 2, (int)s->changed);
 	sqlite3_bind_int(st, 3, s->dnd);
 	sqlite3_bind_int(st, 4, s->cfg_dnd);
-	dbs_text(st, 5, s->fwd_number);
-	dbs_text(st, 6, s->cfg_fwd_number);
+	db_bind_text(st, 5, s->fwd_number);
+	db_bind_text(st, 6, s->cfg_fwd_number);
 	sqlite3_bind_int(st, 7, s->fwd_unconditional);
 	sqlite3_bind_int(st, 8, s->cfg_fwd_unconditional);
 	sqlite3_bind_int(st, 9, s->fwd_busy);
 	sqlite3_bind_int(st, 10, s->cfg_fwd_busy);
 	sqlite3_bind_int(st, 11, s->fwd_no_answer);
 	sqlite3_bind_int(st, 12, s->cfg_fwd_no_answer);
-	return (dbs_write(st, "settings-put"));
+	return (db_write_stmt(st, "settings-put"));
 }
 
 /* Forget a user's settings. */
@@ -176,11 +129,11 @@ db_settings_del(const char *user)
 {
 	sqlite3_stmt	*st;
 
-	st = dbs_prepare("DELETE FROM user_settings WHERE user = ?");
+	st = db_prepare("DELETE FROM user_settings WHERE user = ?");
 	if (st == NULL)
 		return (-1);
-	dbs_text(st, 1, user);
-	return (dbs_write(st, "settings-del"));
+	db_bind_text(st, 1, user);
+	return (db_write_stmt(st, "settings-del"));
 }
 
 /* Every settings row. */
@@ -190,7 +143,7 @@ db_settings_foreach(void (*fn)(const struct db_settings *, void *), void *arg)
 	sqlite3_stmt		*st;
 	struct db_settings	 s;
 
-	st = dbs_prepare("SELECT user, changed, dnd, cfg_dnd, fwd_number,"
+	st = db_prepare("SELECT user, changed, dnd, cfg_dnd, fwd_number,"
 	    " cfg_fwd_number, fwd_unconditional, cfg_fwd_unconditional,"
 	    " fwd_busy, cfg_fwd_busy, fwd_no_answer, cfg_fwd_no_answer"
 	    " FROM user_settings");
