@@ -21,6 +21,7 @@
 #include "cdr.h"
 #include "db.h"
 #include "json.h"
+#include "table.h"
 #include "xmalloc.h"
 
 #define CDR_NCOLS	9
@@ -40,8 +41,7 @@ static const char *cdr_csv_head = "start,answer,end,talk_s,caller_user,"
 struct cdr_out {
 	struct evbuffer	 *b;
 	struct json	 *j;
-	char		**cells;	/* text table: nrows * CDR_NCOLS */
-	size_t		  nrows;
+	struct table	  t;		/* the text table */
 };
 
 /* A copy of s fit for one line; "-" for NULL or empty. */
@@ -117,11 +117,9 @@ static void
 cdr_row(const struct db_cdr *r, void *arg)
 {
 	struct cdr_out	 *o = arg;
-	char		**row, *res;
+	char		 *row[CDR_NCOLS], *res;
+	size_t		  i;
 
-	o->cells = xreallocarray(o->cells, (o->nrows + 1) * CDR_NCOLS,
-	    sizeof(*o->cells));
-	row = o->cells + o->nrows * CDR_NCOLS;
 	row[0] = cdr_local(r->start);
 	row[1] = cdr_talk_text(r);
 	row[2] = cdr_clean(r->caller_user);
@@ -133,61 +131,9 @@ cdr_row(const struct db_cdr *r, void *arg)
 	xasprintf(&res, "%d %s", r->cause, r->reason != NULL ? r->reason : "");
 	row[8] = cdr_clean(res);
 	free(res);
-	o->nrows++;
-}
-
-/* Display width: UTF-8 continuation bytes take no column. */
-static size_t
-cdr_width(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return (n);
-}
-
-/* Print one line of cells padded to the widths; the last is not padded. */
-static void
-cdr_line(struct evbuffer *b, const char *const *cells, const size_t *w)
-{
-	size_t	 i, pad;
-
-	for (i = 0; i < CDR_NCOLS; i++) {
-		evbuffer_add_printf(b, "%s", cells[i]);
-		if (i == CDR_NCOLS - 1)
-			break;
-		for (pad = cdr_width(cells[i]); pad < w[i] + 2; pad++)
-			evbuffer_add(b, " ", 1);
-	}
-	evbuffer_add(b, "\n", 1);
-}
-
-/* Print the collected rows under the header, and free them. */
-static void
-cdr_table(struct cdr_out *o)
-{
-	size_t	 w[CDR_NCOLS], i, c, n;
-
-	for (c = 0; c < CDR_NCOLS; c++)
-		w[c] = cdr_width(cdr_head[c]);
-	for (i = 0; i < o->nrows; i++) {
-		for (c = 0; c < CDR_NCOLS; c++) {
-			n = cdr_width(o->cells[i * CDR_NCOLS + c]);
-			if (n > w[c])
-				w[c] = n;
-		}
-	}
-	cdr_line(o->b, cdr_head, w);
-	for (i = 0; i < o->nrows; i++) {
-		cdr_line(o->b, (const char *const *)o->cells + i * CDR_NCOLS,
-		    w);
-		for (c = 0; c < CDR_NCOLS; c++)
-			free(o->cells[i * CDR_NCOLS + c]);
-	}
-	free(o->cells);
-	o->cells = NULL;
+	table_row(&o->t, (const char *const *)row);
+	for (i = 0; i < CDR_NCOLS; i++)
+		free(row[i]);
 }
 
 /* One CSV field (RFC 4180 section 2: quoted when it holds , or "). */
@@ -247,17 +193,17 @@ cdr_text(time_t since, int csv, struct evbuffer *b)
 
 	memset(&o, 0, sizeof(o));
 	o.b = b;
+	table_init(&o.t, cdr_head, CDR_NCOLS);
 	if (csv) {
 		evbuffer_add_printf(b, "%s", cdr_csv_head);
 		return (db_cdr_foreach(since, cdr_csv_row, &o));
 	}
 	rc = db_cdr_foreach(since, cdr_row, &o);
-	if (rc == 0 && o.nrows == 0) {
-		free(o.cells);
+	if (rc == 0 && o.t.nrows == 0) {
 		evbuffer_add_printf(b, "no call records\n");
 		return (0);
 	}
-	cdr_table(&o);
+	table_print(&o.t, b);
 	return (rc);
 }
 

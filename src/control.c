@@ -46,6 +46,7 @@
 #include "settings.h"
 #include "sip_guard.h"
 #include "sip_transport.h"
+#include "table.h"
 #include "users.h"
 #include "xmalloc.h"
 
@@ -107,97 +108,6 @@ static const struct control_cmd control_cmds[] = {
 	    control_events },
 	{ "cdr",	0, 3, "cdr [--since T] [--csv]",	control_cdr },
 };
-
-/*
- * Text tables for the human answers: column widths come from the data so
- * that `roamctl users | column`-style reading works without a pager.
- */
-struct control_table {
-	size_t		  ncols;
-	const char	**head;
-	char		**cells;	/* nrows * ncols */
-	size_t		  nrows;
-};
-
-/* Start a table with these column headers. */
-static void
-control_table_init(struct control_table *t, const char **head, size_t ncols)
-{
-	t->ncols = ncols;
-	t->head = head;
-	t->cells = NULL;
-	t->nrows = 0;
-}
-
-/* Add one row of ncols strings; NULL shows as "-". */
-static void
-control_table_row(struct control_table *t, const char **row)
-{
-	size_t	 i;
-
-	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
-	    sizeof(*t->cells));
-	for (i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = xstrdup(row[i] != NULL &&
-		    row[i][0] != '\0' ? row[i] : "-");
-	t->nrows++;
-}
-
-/* Width on a terminal: UTF-8 continuation bytes take no column. */
-static size_t
-control_width(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return (n);
-}
-
-/* Print one line of cells padded to the widths; the last is not padded. */
-static void
-control_table_line(struct evbuffer *b, const char **cells, const size_t *w,
-    size_t ncols)
-{
-	size_t	 i, pad;
-
-	for (i = 0; i < ncols; i++) {
-		evbuffer_add_printf(b, "%s", cells[i]);
-		if (i == ncols - 1)
-			break;
-		pad = w[i] - control_width(cells[i]) + 2;
-		while (pad-- > 0)
-			evbuffer_add(b, " ", 1);
-	}
-	evbuffer_add(b, "\n", 1);
-}
-
-/* Print the table with aligned columns and free it. */
-static void
-control_table_print(struct control_table *t, struct evbuffer *b)
-{
-	size_t	*w, r, c, len;
-
-	w = xcalloc(t->ncols, sizeof(*w));
-	for (c = 0; c < t->ncols; c++)
-		w[c] = control_width(t->head[c]);
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			len = control_width(t->cells[r * t->ncols + c]);
-			if (len > w[c])
-				w[c] = len;
-		}
-	}
-	control_table_line(b, t->head, w, t->ncols);
-	for (r = 0; r < t->nrows; r++)
-		control_table_line(b, (const char **)&t->cells[r * t->ncols],
-		    w, t->ncols);
-	for (r = 0; r < t->nrows * t->ncols; r++)
-		free(t->cells[r]);
-	free(t->cells);
-	free(w);
-}
 
 /* Append a finished JSON document and its newline. */
 static void
@@ -481,7 +391,7 @@ control_users(char **argv, int json, struct evbuffer *b, char **err)
 	static const char	*head[] = { "NUMBER", "NAME", "STATE",
 				    "SITE", "EXTENSION", "PROFILE", "RIGHTS" };
 	struct config		*conf = env->conf;
-	struct control_table	 t;
+	struct table	 t;
 	struct json		 j;
 	const struct user	*u;
 	const char		*row[7], *ext, *home, *site;
@@ -500,7 +410,7 @@ control_users(char **argv, int json, struct evbuffer *b, char **err)
 		evbuffer_add_printf(b, "no users configured\n");
 		return (0);
 	}
-	control_table_init(&t, head, 7);
+	table_init(&t, head, 7);
 	for (i = 0; i < conf->nusers; i++) {
 		u = &conf->users[i];
 		control_where(u, &home, &site, &ext);
@@ -511,9 +421,9 @@ control_users(char **argv, int json, struct evbuffer *b, char **err)
 		row[4] = ext;
 		row[5] = config_profile_name(u->profile);
 		row[6] = control_rights_now(u);
-		control_table_row(&t, row);
+		table_row(&t, row);
 	}
-	control_table_print(&t, b);
+	table_print(&t, b);
 	return (0);
 }
 
@@ -530,7 +440,7 @@ control_buttons_text(struct evbuffer *b, const struct user *u)
 {
 	static const char	*head[] = { "BUTTON", "TYPE", "TARGET",
 				    "ACTIVE" };
-	struct control_table	 t;
+	struct table	 t;
 	const struct button	*btn;
 	const char		*row[4];
 	char			 num[32], target[128];
@@ -541,7 +451,7 @@ control_buttons_text(struct evbuffer *b, const struct user *u)
 		return;
 	}
 	evbuffer_add_printf(b, "\n");
-	control_table_init(&t, head, 4);
+	table_init(&t, head, 4);
 	for (i = 0; i < u->nbuttons; i++) {
 		btn = &u->buttons[i];
 		snprintf(num, sizeof(num), "%zu", i + 1);
@@ -560,9 +470,9 @@ control_buttons_text(struct evbuffer *b, const struct user *u)
 		row[1] = config_button_name(btn->type);
 		row[2] = target;
 		row[3] = control_button_active(u, btn) ? "yes" : "no";
-		control_table_row(&t, row);
+		table_row(&t, row);
 	}
-	control_table_print(&t, b);
+	table_print(&t, b);
 }
 
 /* One user's detail for people. */
@@ -776,7 +686,7 @@ control_regs_text(struct evbuffer *b, struct control_regs *rs, time_t now)
 {
 	static const char	*head[] = { "EXTENSION", "USER", "CONTACT",
 				    "SOURCE", "EXPIRES", "USER-AGENT" };
-	struct control_table	 t;
+	struct table	 t;
 	struct control_reg	*r;
 	const char		*row[6];
 	char			 exp[32];
@@ -786,7 +696,7 @@ control_regs_text(struct evbuffer *b, struct control_regs *rs, time_t now)
 		evbuffer_add_printf(b, "no registrations\n");
 		return;
 	}
-	control_table_init(&t, head, 6);
+	table_init(&t, head, 6);
 	for (i = 0; i < rs->n; i++) {
 		r = &rs->v[i];
 		snprintf(exp, sizeof(exp), "%llds", r->expires > now ?
@@ -797,9 +707,9 @@ control_regs_text(struct evbuffer *b, struct control_regs *rs, time_t now)
 		row[3] = r->source;
 		row[4] = exp;
 		row[5] = r->user_agent;
-		control_table_row(&t, row);
+		table_row(&t, row);
 	}
-	control_table_print(&t, b);
+	table_print(&t, b);
 }
 
 /* regs: every registered contact. */
@@ -933,7 +843,7 @@ control_calls_text(struct evbuffer *b, struct control_calls *cs, time_t now)
 	static const char	*head[] = { "CALL-ID", "CALLER", "EXTENSION",
 				    "CALLEE", "STATE", "STARTED", "TALKING",
 				    "TRUNK" };
-	struct control_table	 t;
+	struct table	 t;
 	struct control_call	*c;
 	const char		*row[8];
 	char			 start[32], talk[32];
@@ -943,7 +853,7 @@ control_calls_text(struct evbuffer *b, struct control_calls *cs, time_t now)
 		evbuffer_add_printf(b, "no calls\n");
 		return;
 	}
-	control_table_init(&t, head, 8);
+	table_init(&t, head, 8);
 	for (i = 0; i < cs->n; i++) {
 		c = &cs->v[i];
 		control_time(start, sizeof(start), c->start);
@@ -959,9 +869,9 @@ control_calls_text(struct evbuffer *b, struct control_calls *cs, time_t now)
 		row[5] = start;
 		row[6] = talk;
 		row[7] = c->trunk;
-		control_table_row(&t, row);
+		table_row(&t, row);
 	}
-	control_table_print(&t, b);
+	table_print(&t, b);
 }
 
 /* calls: every call in progress. */

@@ -29,6 +29,7 @@
 #include "events.h"
 #include "json.h"
 #include "roamd.h"
+#include "table.h"
 #include "xmalloc.h"
 
 #define EVENTS_DETAIL_MAX	256
@@ -305,8 +306,7 @@ events_parse_args(int argc, char **argv, time_t *since, const char **user,
 /* What the foreach callbacks write into. */
 struct ev_out {
 	struct json	 *j;
-	char		**cells;	/* nrows * EVENTS_NCOLS */
-	size_t		  nrows;
+	struct table	  t;		/* the text table */
 };
 
 static const char *ev_head[EVENTS_NCOLS] = {
@@ -347,11 +347,9 @@ static void
 ev_row(const struct db_event *e, void *arg)
 {
 	struct ev_out	 *o = arg;
-	char		**row;
+	char		 *row[EVENTS_NCOLS];
+	size_t		  i;
 
-	o->cells = xreallocarray(o->cells, (o->nrows + 1) * EVENTS_NCOLS,
-	    sizeof(*o->cells));
-	row = o->cells + o->nrows * EVENTS_NCOLS;
 	row[0] = ev_local(e->time);
 	row[1] = ev_clean(e->kind);
 	row[2] = ev_clean(e->user);
@@ -360,57 +358,9 @@ ev_row(const struct db_event *e, void *arg)
 	row[5] = ev_clean(e->peer);
 	row[6] = ev_clean(e->reason);
 	row[7] = ev_clean(e->detail);
-	o->nrows++;
-}
-
-/* Display width: UTF-8 continuation bytes take no column. */
-static size_t
-ev_width(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return (n);
-}
-
-/* One line of cells padded to the widths; the last is not padded. */
-static void
-ev_line(struct evbuffer *b, const char *const *cells, const size_t *w)
-{
-	size_t	 i, pad;
-
-	for (i = 0; i < EVENTS_NCOLS; i++) {
-		evbuffer_add_printf(b, "%s", cells[i]);
-		if (i == EVENTS_NCOLS - 1)
-			break;
-		for (pad = ev_width(cells[i]); pad < w[i] + 2; pad++)
-			evbuffer_add(b, " ", 1);
-	}
-	evbuffer_add(b, "\n", 1);
-}
-
-/* Print the collected rows under the header, and free them. */
-static void
-ev_table(struct ev_out *o, struct evbuffer *b)
-{
-	size_t	 w[EVENTS_NCOLS], i, c, n;
-
-	for (c = 0; c < EVENTS_NCOLS; c++)
-		w[c] = ev_width(ev_head[c]);
-	for (i = 0; i < o->nrows * EVENTS_NCOLS; i++) {
-		if ((n = ev_width(o->cells[i])) > w[i % EVENTS_NCOLS])
-			w[i % EVENTS_NCOLS] = n;
-	}
-	ev_line(b, ev_head, w);
-	for (i = 0; i < o->nrows; i++)
-		ev_line(b, (const char *const *)o->cells + i * EVENTS_NCOLS,
-		    w);
-	for (i = 0; i < o->nrows * EVENTS_NCOLS; i++)
-		free(o->cells[i]);
-	free(o->cells);
-	o->cells = NULL;
+	table_row(&o->t, (const char *const *)row);
+	for (i = 0; i < EVENTS_NCOLS; i++)
+		free(row[i]);
 }
 
 /* The events as an aligned table, oldest first. */
@@ -421,14 +371,14 @@ events_text(time_t since, const char *user, int limit, struct evbuffer *b)
 	int		 rc;
 
 	memset(&o, 0, sizeof(o));
+	table_init(&o.t, ev_head, EVENTS_NCOLS);
 	rc = db_events_foreach(since, user, limit, ev_row, &o);
-	if (o.nrows == 0) {
-		free(o.cells);
+	if (o.t.nrows == 0) {
 		if (rc == 0)
 			evbuffer_add_printf(b, "no events\n");
 		return (rc);
 	}
-	ev_table(&o, b);
+	table_print(&o.t, b);
 	return (rc);
 }
 
