@@ -275,6 +275,8 @@ struct config_errors {
  */
 struct config	*config_load(const char *file, struct config_errors *errs);
 void		 config_free(struct config *);
+/* Free the strings and lists of one user (not the struct itself). */
+void		 config_free_user(struct user *);
 void		 config_errors_free(struct config_errors *);
 
 /* Lookups by name or number; linear, for start-up and tests only. */

@@ -441,8 +441,8 @@ config_free_tls(struct tls_cfg *t)
 	free(t->key);
 }
 
-/* Free one user. */
-static void
+/* Free what one user points to (also for a visitor's record, users.c). */
+void
 config_free_user(struct user *u)
 {
 	size_t	 i;

@@ -78,45 +78,13 @@ user_visitor_home(const char *number)
 	return (v->home);
 }
 
-/* Free a shortcode list built outside the config. */
-static void
-users_free_shortcodes(struct shortcode_list *l)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].code);
-		free(l->v[i].number);
-		free(l->v[i].trunk);
-		free(l->v[i].site);
-	}
-	free(l->v);
-}
-
 /* Free a user struct that is not part of a config. */
 void
 users_free_user(struct user *u)
 {
-	size_t	 i;
-
 	if (u == NULL)
 		return;
-	free(u->number);
-	free(u->name);
-	free(u->login_code);
-	free(u->user_rights);
-	free(u->out_of_hours_user_rights);
-	free(u->working_hours_time_profile);
-	free(u->forward.number);
-	free(u->twinning_number);
-	users_free_shortcodes(&u->short_codes);
-	for (i = 0; i < u->nbuttons; i++) {
-		free(u->buttons[i].user);
-		free(u->buttons[i].trunk);
-		free(u->buttons[i].number);
-		free(u->buttons[i].site);
-	}
-	free(u->buttons);
+	config_free_user(u);
 	free(u);
 }
 
