@@ -6,6 +6,7 @@
 #define TABLE_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct evbuffer;
 
@@ -21,6 +22,9 @@ void	table_init(struct table *, const char *const *head, size_t ncols);
 void	table_row(struct table *, const char *const *row);
 /* Print the table with aligned columns, and free its rows. */
 void	table_print(struct table *, struct evbuffer *);
+/* Cell text: control bytes as '?', "-" for NULL/empty; local time. */
+char	*table_clean(const char *);
+char	*table_local_time(time_t);
 /* Free the rows without printing. */
 void	table_free(struct table *);
 

@@ -44,21 +44,6 @@ struct cdr_out {
 	struct table	  t;		/* the text table */
 };
 
-/* A copy of s fit for one line; "-" for NULL or empty. */
-static char *
-cdr_clean(const char *s)
-{
-	char	*c, *p;
-
-	if (s == NULL || *s == '\0')
-		return (xstrdup("-"));
-	c = xstrdup(s);
-	for (p = c; *p != '\0'; p++)
-		if (iscntrl((unsigned char)*p))
-			*p = '?';
-	return (c);
-}
-
 /* Seconds talked: 0 when never answered. */
 static long long
 cdr_talk(const struct db_cdr *r)
@@ -66,19 +51,6 @@ cdr_talk(const struct db_cdr *r)
 	if (r->answer == 0 || r->end < r->answer)
 		return (0);
 	return ((long long)(r->end - r->answer));
-}
-
-/* t in the site's local time, "2026-11-27 10:02:03". */
-static char *
-cdr_local(time_t t)
-{
-	struct tm	 tm;
-	char		 buf[64];
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
-	return (xstrdup(buf));
 }
 
 /* t in UTC, ISO 8601 "2026-11-27T10:02:03Z"; "" for 0 (never). */
@@ -120,16 +92,16 @@ cdr_row(const struct db_cdr *r, void *arg)
 	char		 *row[CDR_NCOLS], *res;
 	size_t		  i;
 
-	row[0] = cdr_local(r->start);
+	row[0] = table_local_time(r->start);
 	row[1] = cdr_talk_text(r);
-	row[2] = cdr_clean(r->caller_user);
-	row[3] = cdr_clean(r->caller_ext);
-	row[4] = cdr_clean(r->callee);
-	row[5] = cdr_clean(r->callee_user);
-	row[6] = cdr_clean(r->sites);
-	row[7] = cdr_clean(r->trunk);
+	row[2] = table_clean(r->caller_user);
+	row[3] = table_clean(r->caller_ext);
+	row[4] = table_clean(r->callee);
+	row[5] = table_clean(r->callee_user);
+	row[6] = table_clean(r->sites);
+	row[7] = table_clean(r->trunk);
 	xasprintf(&res, "%d %s", r->cause, r->reason != NULL ? r->reason : "");
-	row[8] = cdr_clean(res);
+	row[8] = table_clean(res);
 	free(res);
 	table_row(&o->t, (const char *const *)row);
 	for (i = 0; i < CDR_NCOLS; i++)
@@ -143,7 +115,7 @@ cdr_csv_field(struct evbuffer *b, const char *s, int last)
 	char	*c, *p;
 
 	/* Empty, not "-": a spreadsheet should see no value. */
-	c = s != NULL && *s != '\0' ? cdr_clean(s) : xstrdup("");
+	c = s != NULL && *s != '\0' ? table_clean(s) : xstrdup("");
 	if (strpbrk(c, ",\"") == NULL)
 		evbuffer_add_printf(b, "%s", c);
 	else {

@@ -314,34 +314,6 @@ static const char *ev_head[EVENTS_NCOLS] = {
 	"DETAIL"
 };
 
-/* A copy of s fit for one line of a terminal; "-" for NULL or empty. */
-static char *
-ev_clean(const char *s)
-{
-	char	*c, *p;
-
-	if (s == NULL || *s == '\0')
-		return (xstrdup("-"));
-	c = xstrdup(s);
-	for (p = c; *p != '\0'; p++)
-		if (iscntrl((unsigned char)*p))
-			*p = '?';
-	return (c);
-}
-
-/* t in the site's local time. */
-static char *
-ev_local(time_t t)
-{
-	struct tm	 tm;
-	char		 buf[64];
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
-	return (xstrdup(buf));
-}
-
 /* One event as a row of the text table. */
 static void
 ev_row(const struct db_event *e, void *arg)
@@ -350,14 +322,14 @@ ev_row(const struct db_event *e, void *arg)
 	char		 *row[EVENTS_NCOLS];
 	size_t		  i;
 
-	row[0] = ev_local(e->time);
-	row[1] = ev_clean(e->kind);
-	row[2] = ev_clean(e->user);
-	row[3] = ev_clean(e->ext);
-	row[4] = ev_clean(e->site);
-	row[5] = ev_clean(e->peer);
-	row[6] = ev_clean(e->reason);
-	row[7] = ev_clean(e->detail);
+	row[0] = table_local_time(e->time);
+	row[1] = table_clean(e->kind);
+	row[2] = table_clean(e->user);
+	row[3] = table_clean(e->ext);
+	row[4] = table_clean(e->site);
+	row[5] = table_clean(e->peer);
+	row[6] = table_clean(e->reason);
+	row[7] = table_clean(e->detail);
 	table_row(&o->t, (const char *const *)row);
 	for (i = 0; i < EVENTS_NCOLS; i++)
 		free(row[i]);

@@ -3,11 +3,42 @@
  * laid out, so users, registrations, calls, events and call records line
  * up the same way.
  */
+#include <ctype.h>
 #include <event2/buffer.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "table.h"
 #include "xmalloc.h"
+
+/* A copy of s fit for one cell: control bytes as '?', "-" for none. */
+char *
+table_clean(const char *s)
+{
+	char	*c, *p;
+
+	if (s == NULL || *s == '\0')
+		return (xstrdup("-"));
+	c = xstrdup(s);
+	for (p = c; *p != '\0'; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	return (c);
+}
+
+/* t in the site's local time, "2026-11-27 10:02:03" (malloc'd). */
+char *
+table_local_time(time_t t)
+{
+	struct tm	 tm;
+	char		 buf[64];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
+	return (xstrdup(buf));
+}
 
 /* Start a table with these column headers. */
 void
