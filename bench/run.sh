@@ -70,47 +70,10 @@ rm -f "$OUT"/results.jsonl "$OUT"/results.md "$OUT"/results.png \
     "$OUT"/plot-*.dat "$OUT"/machine.txt
 mkdir -p "$OUT/steps" "$OUT/roam" "$OUT/kamailio"
 
-PIDS=()
-ROAMD_PID=
-KAM_PID=
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 
-log()
-{
-	echo "bench: $*" >&2
-}
 
-die()
-{
-	log "FAIL: $*"
-	exit 1
-}
-
-# Stop every process we started (TERM, then KILL after 5 s).
-cleanup()
-{
-	local rc=$? pid i
-	set +e
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	[ "$rc" -eq 0 ] || log "exit $rc; files in $OUT"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Is UDP port $1 bound by anything?
-udp_bound()
-{
-	ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
-}
 
 # Ports: roamd, Kamailio, the registering SIPp, the callee, the caller.
 pick_ports()
@@ -134,24 +97,6 @@ pick_ports()
 	die "no free block of UDP ports from 25060 to 25482"
 }
 
-build_roamd()
-{
-	local bdir=${BENCH_BUILD:-$BENCH/.build}
-	if [ -n "${ROAMD:-}" ] && [ -n "${ROAMCTL:-}" ]; then
-		[ -x "$ROAMD" ] && [ -x "$ROAMCTL" ] ||
-		    die "ROAMD=$ROAMD or ROAMCTL=$ROAMCTL is not executable"
-		BUILD_NOTE="given binary $ROAMD"
-		return 0
-	fi
-	log "building a Release roamd in $bdir"
-	cmake -S "$ROOT" -B "$bdir" -DCMAKE_BUILD_TYPE=Release \
-	    >"$OUT/build.log" 2>&1 || die "cmake failed: see $OUT/build.log"
-	cmake --build "$bdir" --target roamd roamctl -j "$(nproc)" \
-	    >>"$OUT/build.log" 2>&1 || die "build failed: see $OUT/build.log"
-	ROAMD=$bdir/roamd
-	ROAMCTL=$bdir/roamctl
-	BUILD_NOTE="Release build (cmake -DCMAKE_BUILD_TYPE=Release)"
-}
 
 # Install Kamailio (Debian package) when missing; never leave it running
 # as a service.
@@ -214,67 +159,22 @@ machine_info()
 	} >"$OUT/machine.txt"
 }
 
-# CPU seconds (user + system) of the pids given and their children.
-cpu_seconds()
-{
-	local pid all=() hz
-	hz=$(getconf CLK_TCK)
-	for pid in "$@"; do
-		all+=("$pid")
-		all+=($(ps -o pid= --ppid "$pid" 2>/dev/null || true))
-	done
-	for pid in "${all[@]}"; do
-		cat "/proc/$pid/stat" 2>/dev/null || true
-	done | awk -v hz="$hz" '{
-		# Fields after the ")" of comm: utime is 14, stime 15.
-		sub(/^.*\) /, ""); t += $12 + $13 }
-	    END { printf "%.3f\n", t / hz }'
-}
-
-# Receive-buffer drops of the UDP socket bound to 127.0.0.1:$1.
-sock_drops()
-{
-	awk -v port="$(printf '%04X' "$1")" '
-	    $2 == "0100007F:" port { d += $NF } END { print d + 0 }' \
-	    /proc/net/udp
-}
-
-# Host-wide Udp: RcvbufErrors and InErrors.
-udp_errors()
-{
-	awk '/^Udp:/ { n++; if (n == 2) print $6, $4 }' /proc/net/snmp
-}
 
 start_roamd()
 {
-	local dir=$OUT/roam t0 t1 i
+	local dir=$OUT/roam
 	python3 "$BENCH/gen.py" roam-config "$dir/roamd.yaml" \
 	    --port "$ROAM_PORT" --db "$dir/bench.db" --sock "$dir/bench.sock" \
 	    --exts $((EXTS + 2))
 	chmod 600 "$dir/roamd.yaml"
-	t0=$(date +%s.%N)
-	(umask 077 && exec "$ROAMD" -c "$dir/roamd.yaml") \
-	    >"$dir/roamd.log" 2>&1 &
-	ROAMD_PID=$!
-	PIDS+=("$ROAMD_PID")
-	# Start-up of a big site may take a while: 300 s at most.
-	for i in $(seq 3000); do
-		kill -0 "$ROAMD_PID" 2>/dev/null ||
-		    die "roamd exited during start-up: $(tail -5 "$dir/roamd.log")"
-		if udp_bound "$ROAM_PORT" &&
-		    "$ROAMCTL" -s "$dir/bench.sock" status >/dev/null 2>&1; then
-			t1=$(date +%s.%N)
-			ROAM_STARTUP=$(awk -v a="$t0" -v b="$t1" \
-			    'BEGIN { printf "%.1f", b - a }')
-			log "roamd up in $ROAM_STARTUP s ($((EXTS + 2)) users)"
-			echo "roamd start-up with $((EXTS + 2)) users and" \
-			    "extensions (new database): $ROAM_STARTUP s" \
-			    >>"$OUT/machine.txt"
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "roamd did not start within 300 s"
+	roamd_start "$dir/roamd.yaml" "$dir/roamd.log" "$dir/bench.sock" \
+	    "$ROAM_PORT"
+	ROAMD_PID=$STARTED_PID
+	ROAM_STARTUP=$STARTED_S
+	log "roamd up in $ROAM_STARTUP s ($((EXTS + 2)) users)"
+	roamd_wait_codes "$dir/roamd.log"
+	echo "roamd start-up with $((EXTS + 2)) users and extensions" \
+	    "(new database): $ROAM_STARTUP s" >>"$OUT/machine.txt"
 }
 
 start_kamailio()
