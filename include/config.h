@@ -210,6 +210,13 @@ struct security_cfg {
 	size_t		 nexempt;
 };
 
+/* security.overload: when the site refuses new work (overload.c). */
+struct overload_cfg {
+	int		 max_call_rate;	/* new calls/s admitted; 0 = no limit */
+	int		 delay_ms;	/* queueing delay meaning overload; 0 = off */
+	int		 retry_after;	/* seconds, in the 503's Retry-After */
+};
+
 struct config {
 	char			*path;
 
@@ -261,6 +268,7 @@ struct config {
 	 * security_cfg, which sip_guard.c initialises by position.
 	 */
 	int			 max_external_calls;
+	struct overload_cfg	 overload;	/* security.overload (overload.c) */
 };
 
 /* Collected problems, each "FILE:LINE:COL: message". */

@@ -711,6 +711,32 @@ cfg_fn_max_external(struct cfg_load *ld, const struct cfg_key *k,
 	cfg_int(ld, v, ctx, k->name, &c->max_external_calls);
 }
 
+static const struct cfg_key cfg_overload_keys[] = {
+	{ "max_call_rate", CFG_INT, 0,
+	    offsetof(struct overload_cfg, max_call_rate), NULL },
+	{ "delay_ms", CFG_INT, 0, offsetof(struct overload_cfg, delay_ms),
+	    NULL },
+	{ "retry_after", CFG_DUR, 0,
+	    offsetof(struct overload_cfg, retry_after), NULL },
+	{ NULL, 0, 0, 0, NULL }
+};
+
+/* security.overload: also in struct config, beside max_external_calls. */
+static void
+cfg_fn_overload(struct cfg_load *ld, const struct cfg_key *k,
+    yaml_node_t *v, void *obj, const char *ctx)
+{
+	struct config	*c = (struct config *)(void *)((char *)obj -
+	    offsetof(struct config, security));
+
+	(void)k;
+	(void)ctx;
+	cfg_map(ld, v, "security.overload", cfg_overload_keys, &c->overload);
+	if (v->type == YAML_MAPPING_NODE && c->overload.retry_after < 1)
+		cfg_err(ld, cfg_mark(ld, v, "retry_after"), "security."
+		    "overload: retry_after must be at least 1s");
+}
+
 static const struct cfg_key cfg_security_keys[] = {
 	{ "sip_rate", CFG_INT, 0, offsetof(struct security_cfg, sip_rate),
 	    NULL },
@@ -723,6 +749,7 @@ static const struct cfg_key cfg_security_keys[] = {
 	{ "scanner_user_agents", CFG_FN, 0, 0, cfg_fn_scanners },
 	{ "exempt", CFG_FN, 0, 0, cfg_fn_exempt },
 	{ "max_external_calls", CFG_FN, 0, 0, cfg_fn_max_external },
+	{ "overload", CFG_FN, 0, 0, cfg_fn_overload },
 	{ NULL, 0, 0, 0, NULL }
 };
 
@@ -983,6 +1010,9 @@ cfg_defaults(const char *file)
 	c->orphan_logout = 24 * 3600;
 	c->hold_time = 15;
 	cfg_security_defaults(&c->security);
+	/* Issue 7: 20 ms of queue is well past a healthy loop's few. */
+	c->overload.delay_ms = 20;
+	c->overload.retry_after = 5;
 	return (c);
 }
 

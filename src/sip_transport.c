@@ -31,6 +31,10 @@
  * by sip_guard.c; a banned source's datagrams are dropped before parsing
  * and its connections closed.
  *
+ * Overload: each datagram's kernel receive time (SO_TIMESTAMPNS) against
+ * now is how long it queued; overload.c turns that into "behind" and
+ * the transaction layer refuses new work while it lasts.
+ *
  * Received bytes are parsed by sip_msg.c.  A request too broken to route
  * but good enough to answer is answered here; anything else broken is
  * dropped and counted, with at most one warning a minute so that a flood
@@ -62,6 +66,7 @@
 #include "config.h"
 #include "hmap.h"
 #include "log.h"
+#include "overload.h"
 #include "roamd.h"
 #include "sip_guard.h"
 #include "sip_msg.h"
@@ -303,6 +308,7 @@ sip_transport_init(struct event_base *base,
 		sip_conns_addr = hmap_new();
 	}
 	sip_guard_init(base);
+	overload_init(base);
 }
 
 /*
@@ -396,6 +402,33 @@ sip_transport_is_keepalive(const char *buf, size_t len)
 	return (1);
 }
 
+/*
+ * How long the datagram just read waited in the kernel's queue, for
+ * overload.c: its receive time (SO_TIMESTAMPNS) against now.  The clock
+ * is read through the vDSO, no system call.
+ */
+static void
+sip_transport_queue_delay(struct msghdr *mh)
+{
+#ifdef SO_TIMESTAMPNS
+	struct cmsghdr	*cm;
+	struct timespec	 rx, now;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&rx, CMSG_DATA(cm), sizeof(rx));
+		clock_gettime(CLOCK_REALTIME, &now);
+		overload_sample(((int64_t)now.tv_sec - rx.tv_sec) * 1000000 +
+		    (now.tv_nsec - rx.tv_nsec) / 1000);
+		return;
+	}
+#else
+	(void)mh;
+#endif
+}
+
 /* Drain up to SIP_UDP_BATCH datagrams from a UDP socket. */
 static void
 sip_transport_udp_read(evutil_socket_t fd, short what, void *arg)
@@ -403,15 +436,28 @@ sip_transport_udp_read(evutil_socket_t fd, short what, void *arg)
 	static char		 buf[SIP_MAX_MSG + 1];
 	struct sip_listener	*l = arg;
 	struct sip_peer		 peer;
+	struct msghdr		 mh;
+	struct iovec		 iov;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
+	}			 cmsg;
 	ssize_t			 n;
 	int			 i;
 
 	for (i = 0; i < SIP_UDP_BATCH; i++) {
 		memset(&peer, 0, sizeof(peer));
 		peer.transport = SIPT_UDP;
-		peer.sslen = sizeof(peer.ss);
-		n = recvfrom(fd, buf, sizeof(buf) - 1, MSG_TRUNC,
-		    (struct sockaddr *)&peer.ss, &peer.sslen);
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf) - 1;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &peer.ss;
+		mh.msg_namelen = sizeof(peer.ss);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = sizeof(cmsg.buf);
+		n = recvmsg(fd, &mh, MSG_TRUNC);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
@@ -419,6 +465,8 @@ sip_transport_udp_read(evutil_socket_t fd, short what, void *arg)
 				    strerror(errno));
 			return;
 		}
+		peer.sslen = mh.msg_namelen;
+		sip_transport_queue_delay(&mh);
 		/* A banned source costs one lookup, before any parsing. */
 		if (sip_guard_message(&peer.ss, buf, (size_t)n < sizeof(buf) ?
 		    (size_t)n : sizeof(buf) - 1) != SIP_GUARD_PASS)
@@ -440,7 +488,7 @@ static int
 sip_transport_listen_udp(struct sip_listener *l, const struct cfg_addr *a,
     const char **cause)
 {
-	int	 fd, sz = SIP_UDP_RCVBUF;
+	int	 fd, sz = SIP_UDP_RCVBUF, on = 1;
 
 	if ((fd = socket(a->ss.ss_family, SOCK_DGRAM, 0)) == -1) {
 		*cause = "socket failed";
@@ -455,6 +503,11 @@ sip_transport_listen_udp(struct sip_listener *l, const struct cfg_addr *a,
 	/* Best effort: the kernel caps it at net.core.rmem_max. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1)
 		log_debug("sip udp SO_RCVBUF: %s", strerror(errno));
+#ifdef SO_TIMESTAMPNS
+	/* Receive times, for the queueing delay overload.c watches. */
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == -1)
+		log_debug("sip udp SO_TIMESTAMPNS: %s", strerror(errno));
+#endif
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) == -1) {
 		close(fd);
 		*cause = "cannot bind (address in use?)";
@@ -865,6 +918,7 @@ sip_transport_shutdown(void)
 	SSL_CTX_free(sip_tls_client);
 	sip_tls_server = sip_tls_client = NULL;
 	sip_guard_shutdown();
+	overload_shutdown();
 }
 
 /* Send one datagram from the UDP listener of the right family. */

@@ -40,6 +40,7 @@
 #include "events.h"
 #include "hmap.h"
 #include "log.h"
+#include "overload.h"
 #include "sip_msg.h"
 #include "sip_status.h"
 #include "sip_transport.h"
@@ -351,6 +352,12 @@ sip_tx_input_request(struct sip_msg *m, const struct sip_peer *peer,
 	if ((tx = hmap_get(sip_tx_servers, key)) != NULL) {
 		free(key);
 		sip_tx_absorb(tx);
+		sip_msg_free(m);
+		return;
+	}
+	/* Issue 7: in overload, new work gets a 503 before any state. */
+	if (overload_refuse(m, peer)) {
+		free(key);
 		sip_msg_free(m);
 		return;
 	}
