@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct json;
 struct overload_cfg;
 struct sip_msg;
 struct sip_peer;
@@ -54,7 +55,12 @@ enum overload_verdict overload_admit(const struct sip_msg *,
  */
 int	overload_refuse(const struct sip_msg *, const struct sip_peer *);
 
-/* State and counters for /metrics and roamctl status. */
+/*
+ * Write the member "overload" (limits, state, counters) into the JSON
+ * object being built (roamctl status, inside "security").
+ */
+void	overload_json(struct json *);
+/* State and counters for /metrics. */
 int	 overload_active(void);		/* 1 while an episode lasts */
 uint64_t overload_refused_total(void);
 uint64_t overload_episodes_total(void);

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "hotdesk.h"
 #include "http.h"
+#include "overload.h"
 #include "peer.h"
 #include "registrar.h"
 #include "remote.h"
@@ -339,7 +340,7 @@ http_emit_peers(struct evbuffer *b)
 	peer_foreach(http_peer_one, &hp);
 }
 
-/* The SIP guard: bans so far, bans in force, messages dropped. */
+/* The SIP guard (bans, drops) and overload protection (503s). */
 static void
 http_emit_guard(struct evbuffer *b)
 {
@@ -355,6 +356,14 @@ http_emit_guard(struct evbuffer *b)
 	    "SIP messages the guard dropped (banned sources, scanners).");
 	http_metric_int(b, "roam_sip_guard_dropped_total", NULL,
 	    (long long)sip_guard_dropped());
+	http_metric_head(b, "roam_sip_overload", "gauge",
+	    "1 while new calls are refused with 503 (overload.c).");
+	http_metric_int(b, "roam_sip_overload", NULL,
+	    (long long)overload_active());
+	http_metric_head(b, "roam_sip_overload_refused_total", "counter",
+	    "New requests refused with 503 and Retry-After in overload.");
+	http_metric_int(b, "roam_sip_overload_refused_total", NULL,
+	    (long long)overload_refused_total());
 }
 
 /* One method's histogram: cumulative buckets in seconds, sum, count. */

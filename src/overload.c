@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "dialplan.h"
+#include "json.h"
 #include "log.h"
 #include "overload.h"
 #include "roamd.h"
@@ -345,6 +346,22 @@ overload_refuse(const struct sip_msg *m, const struct sip_peer *src)
 		return (0);
 	ovl_answer(m, src);
 	return (1);
+}
+
+/* "overload": { limits, state, counters } for roamctl status. */
+void
+overload_json(struct json *j)
+{
+	const struct overload_cfg	*cfg = ovl_cfg();
+
+	json_obj_begin(j, "overload");
+	json_int(j, "max_call_rate", cfg != NULL ? cfg->max_call_rate : 0);
+	json_int(j, "delay_ms", cfg != NULL ? cfg->delay_ms : 0);
+	json_int(j, "retry_after_s", cfg != NULL ? cfg->retry_after : 0);
+	json_bool(j, "active", ovl.active);
+	json_int(j, "refused_total", (long long)ovl_refused_total);
+	json_int(j, "episodes_total", (long long)ovl_episodes);
+	json_obj_end(j);
 }
 
 int

@@ -42,6 +42,7 @@
 #include "hmap.h"
 #include "json.h"
 #include "log.h"
+#include "overload.h"
 #include "roamd.h"
 #include "sip_guard.h"
 #include "sip_transport.h"
@@ -586,7 +587,10 @@ guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 	guard_timer_arm();
 }
 
-/* Write "security": { limits, counters, bans } for roamctl status. */
+/*
+ * Write "security": { limits, counters, overload, bans } for roamctl
+ * status.
+ */
 void
 sip_guard_json(struct json *j)
 {
@@ -608,6 +612,7 @@ sip_guard_json(struct json *j)
 	json_int(j, "scanner_dropped", (long long)guard_stat_scanner);
 	json_int(j, "auth_failures_total", (long long)guard_stat_auth_failed);
 	json_int(j, "tracked_sources", (long long)sip_guard_tracked());
+	overload_json(j);
 	json_arr_begin(j, "bans");
 	TAILQ_FOREACH(s, &guard_bans, entry) {
 		if (n++ == GUARD_JSON_BANS)
