@@ -64,16 +64,25 @@ build_roamd()
 	BUILD_NOTE="Release build (cmake -DCMAKE_BUILD_TYPE=Release)"
 }
 
-# CPU seconds (user + system) of the pids given and their children.
+# The pids given and all their descendants.  Kamailio's workers are
+# children of its main process, which is a child of the process we started
+# when its stdio is not a terminal: walk the whole tree, not one level.
+pid_tree()
+{
+	local pid
+	for pid in "$@"; do
+		echo "$pid"
+		pid_tree $(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+	done
+}
+
+# CPU seconds (user + system) of the pids given and their descendants
+# (only of those alive: sample before a process ends).
 cpu_seconds()
 {
-	local pid all=() hz
+	local pid hz
 	hz=$(getconf CLK_TCK)
-	for pid in "$@"; do
-		all+=("$pid")
-		all+=($(ps -o pid= --ppid "$pid" 2>/dev/null || true))
-	done
-	for pid in "${all[@]}"; do
+	for pid in $(pid_tree "$@"); do
 		cat "/proc/$pid/stat" 2>/dev/null || true
 	done | awk -v hz="$hz" '{
 		# Fields after the ")" of comm: utime is 14, stime 15.
