@@ -125,7 +125,11 @@ remote_broadcast_location(const char *number)
 	if (remote_location_frame(&o, number) == -1)
 		return;
 	n = remote_io.broadcast(&o);
-	log_debug("location sent user=%s peers=%zu", number, n);
+	/*
+	 * Info, as is the line of every site that applies it: an admin
+	 * (and bench/net.sh) reads how a login spread from the ms stamps.
+	 */
+	log_info("location sent user=%s peers=%zu", number, n);
 	peer_frame_free(&o);
 }
 
@@ -393,7 +397,7 @@ remote_location(const char *site, const struct peer_msg *m)
 		return;
 	}
 	if (directory_apply(&u))
-		log_debug("location user=%s site=%s ext=%s gen=%llu peer=%s",
+		log_info("location user=%s site=%s ext=%s gen=%llu peer=%s",
 		    u.number, u.site[0] != '\0' ? u.site : "-",
 		    u.ext[0] != '\0' ? u.ext : "-",
 		    (unsigned long long)u.generation, site);
