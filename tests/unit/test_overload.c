@@ -9,9 +9,11 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "json.h"
@@ -275,6 +277,57 @@ START_TEST(test_json_shows_limits_and_counters)
 }
 END_TEST
 
+/* Load a config of site: plus tail from a scratch file. */
+static struct config *
+load(const char *tail, struct config_errors *errs)
+{
+	char		 dir[] = "/tmp/roam-overload-XXXXXX", path[PATH_MAX];
+	FILE		*f;
+	struct config	*c;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/roamd.yaml", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "site:\n  name: london\n  id: 1\n"
+	    "  domain: london.example.net\n  sip: [\"udp:127.0.0.1:5060\"]\n"
+	    "  database: london.db\n  control: london.sock\n%s", tail);
+	fclose(f);
+	c = config_load(path, errs);
+	unlink(path);
+	rmdir(dir);
+	return (c);
+}
+
+START_TEST(test_config_keys_and_defaults)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*c;
+
+	c = load("", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->overload.max_call_rate, 0);
+	ck_assert_int_eq(c->overload.delay_ms, 20);
+	ck_assert_int_eq(c->overload.retry_after, 5);
+	config_free(c);
+	c = load("security:\n  overload: { max_call_rate: 150, delay_ms: 0, "
+	    "retry_after: 2m }\n", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->overload.max_call_rate, 150);
+	ck_assert_int_eq(c->overload.delay_ms, 0);
+	ck_assert_int_eq(c->overload.retry_after, 120);
+	config_free(c);
+	ck_assert_ptr_null(load("security:\n  overload: { retry_after: 0 }\n",
+	    &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.v[0], "retry_after must be at "
+	    "least 1s"));
+	config_errors_free(&errs);
+	ck_assert_ptr_null(load("security:\n  overload: { max_call_rat: 5 }\n",
+	    &errs));
+	config_errors_free(&errs);
+}
+END_TEST
+
 static Suite *
 overload_suite(void)
 {
@@ -292,6 +345,7 @@ overload_suite(void)
 	tcase_add_test(tc, test_one_episode_until_a_quiet_second);
 	tcase_add_test(tc, test_delay_ms_zero_turns_detection_off);
 	tcase_add_test(tc, test_json_shows_limits_and_counters);
+	tcase_add_test(tc, test_config_keys_and_defaults);
 	suite_add_tcase(s, tc);
 	return (s);
 }
