@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Turn bench/run.sh's step results into OUT/results.md and a chart.
+"""Turn bench/run.sh's results into OUT/results.md and a chart.
 
   report.py OUT [--smoke]
 
 Reads OUT/results.jsonl (one JSON line per step, from stats.py) and
 OUT/machine.txt (key: value lines), writes OUT/results.md (also printed)
-and, when gnuplot is installed, OUT/results.png.  With --smoke, exits 1
-unless every measurement has a row with a non-zero achieved rate.
+and, when gnuplot is installed, OUT/results.png.  Then come the targets of
+issue 7, met or missed, and the sections the other measurements wrote:
+OUT/overload.md (overload.py), OUT/net.md (bench/net.sh), OUT/growth.md
+(bench/growth.sh), each with its charts (OUT/NAME*.png); a row of
+OUT/NAME.jsonl with a "target" text and a "met" boolean (and optionally
+a "figure" text) is one of the targets.  With --smoke, exits 1 unless
+every measurement that ran has a row with a non-zero achieved rate.
 """
+import glob
 import json
 import os
 import shutil
@@ -18,15 +24,22 @@ KINDS = (("reg", "REGISTER with digest auth", "registrations/s"),
          ("call", "Calls (INVITE-180-200-ACK, hold, BYE), caller "
           "authenticated", "calls/s"))
 TARGETS = ("roam", "kamailio")
+# The sections appended, in this order, when their file is there.
+PARTS = (("overload", "Overload"), ("net", "Network"),
+         ("growth", "Cost growth"))
 NAMES = {"roam": "Roam", "kamailio": "Kamailio"}
 
 
+def jsonl(out, name):
+    path = os.path.join(out, name + ".jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
 def load(out):
-    rows = []
-    path = os.path.join(out, "results.jsonl")
-    if os.path.exists(path):
-        with open(path) as f:
-            rows = [json.loads(x) for x in f if x.strip()]
+    rows = jsonl(out, "results")
     machine = []
     mpath = os.path.join(out, "machine.txt")
     if os.path.exists(mpath):
@@ -110,6 +123,15 @@ def table(rows, machine):
     return "\n".join(L) + "\n"
 
 
+def terminal(gp):
+    """gnuplot's PNG terminal: pngcairo when there, else png."""
+    r = subprocess.run([gp, "-e", "set terminal"], capture_output=True,
+                       text=True)
+    if "pngcairo" in r.stderr:
+        return 'set terminal pngcairo size 1400,900 font "sans,10"'
+    return "set terminal png size 1400,900"
+
+
 def chart(rows, out):
     """results.png: achieved rate and p99 against offered rate."""
     gp = shutil.which("gnuplot")
@@ -131,17 +153,15 @@ def chart(rows, out):
             files[(kind, t)] = fn
     if not files:
         return "no data: no chart"
-    g = ['set terminal pngcairo size 1400,900 font "sans,10"'
-         if "pngcairo" in subprocess.run([gp, "-e", "set terminal"],
-                                         capture_output=True,
-                                         text=True).stderr
-         else 'set terminal png size 1400,900',
+    # One row of charts (achieved, p99) per measurement that ran.
+    kinds = [k for k in KINDS if any((k[0], t) in files for t in TARGETS)]
+    g = [terminal(gp),
          'set output "%s"' % os.path.join(out, "results.png"),
-         "set multiplot layout 2,2 title \"Roam vs Kamailio (%s)\""
-         % "same run, same machine",
+         "set multiplot layout %d,2 title \"Roam vs Kamailio (same run, "
+         "same machine)\"" % len(kinds),
          "set grid", "set logscale x 2", "set key top left",
          "set xlabel \"offered rate (/s)\""]
-    for kind, label, unit in KINDS:
+    for kind, label, unit in kinds:
         for col, ylabel, extra in ((2, "achieved " + unit, "unset logscale y"),
                                    (3, "p99 latency (ms)",
                                     "set logscale y 10")):
@@ -173,25 +193,107 @@ def chart(rows, out):
     return "chart: " + os.path.join(out, "results.png")
 
 
+def ratio(rows, kind):
+    """(Roam's best, Kamailio's best, Roam/Kamailio or None)."""
+    b = [best(rows, kind, t) for t in TARGETS]
+    if b[0] and b[1] and b[1]["achieved"]:
+        return b[0], b[1], b[0]["achieved"] / b[1]["achieved"]
+    return b[0], b[1], None
+
+
+def targets(rows, out):
+    """Issue 7's targets, each met or missed with its figure."""
+    L = ["## Targets of issue 7", "",
+         "| target | figure (this run) | |", "|---|---|---|"]
+    w = L.append
+
+    def row(name, met, figure):
+        w("| %s | %s | %s |" % (name, figure, "not measured" if met is None
+                                else "**met**" if met else "**missed**"))
+    roam, kam, r = ratio(rows, "reg")
+    row("Registrations/s >= 1.0 x Kamailio's", None if r is None
+        else r >= 1.0, "-" if r is None else "%.2f (%s / %s /s)" % (
+            r, fmt(roam["achieved"]), fmt(kam["achieved"])))
+    roam, kam, r = ratio(rows, "call")
+    row("Calls/s >= 0.5 x Kamailio's proxied calls/s, p99 setup < 50 ms "
+        "at that rate", None if r is None else
+        r >= 0.5 and roam["p99_ms"] is not None and roam["p99_ms"] < 50,
+        "-" if r is None else "%.2f (%s / %s /s), p99 %s ms" % (
+            r, fmt(roam["achieved"]), fmt(kam["achieved"]),
+            fmt(roam["p99_ms"], 0)))
+    ol = [x for x in jsonl(out, "overload") if x.get("target") == "roam"]
+    row("Overload: 2x the sustainable rate answered with 503 + "
+        "Retry-After, >= 99.9 % of accepted calls complete, p99 < 100 ms, "
+        "recovery", ol[0]["met"] if ol else None,
+        "; ".join(fig + ("" if ok else " (missed)")
+                  for ok, fig in ol[0]["checks"].values()) if ol else "-")
+    for name, title in PARTS[1:]:
+        found = [x for x in jsonl(out, name)
+                 if isinstance(x.get("target"), str)
+                 and isinstance(x.get("met"), bool)]
+        for x in found:
+            row(x["target"], x["met"],
+                x.get("figure") or "see the %s section" % title)
+        if not found:
+            row("%s targets (bench/%s.sh)" % (title, name), None, "-")
+    w("")
+    return "\n".join(L) + "\n"
+
+
+def parts(out):
+    """The sections of the other measurements, with their charts."""
+    L = []
+    for name, title in PARTS:
+        md = os.path.join(out, name + ".md")
+        if not os.path.exists(md):
+            continue
+        with open(md) as f:
+            text = f.read()
+        L.append(text.rstrip("\n") + "\n")
+        for png in sorted(glob.glob(os.path.join(out, name + "*.png"))):
+            base = os.path.basename(png)
+            if base not in text:
+                L.append("![%s](%s)\n" % (title, base))
+        L.append("")
+    skipped = os.path.join(out, "skipped.txt")
+    if os.path.exists(skipped):
+        with open(skipped) as f:
+            L += ["## Not run", ""] + ["- " + x.strip() for x in f
+                                       if x.strip()] + [""]
+    return "\n".join(L)
+
+
+def smoke_check(rows, out):
+    """In smoke mode: every measurement that ran produced something."""
+    for kind, _, _ in KINDS:
+        sel = [r for r in rows if r["kind"] == kind and r["target"] == "roam"]
+        if not any(r["achieved"] > 0 and r["ok"] > 0 for r in sel):
+            return "no %s step with a non-zero achieved rate" % kind
+    ol = [x for x in jsonl(out, "overload") if x.get("target") == "roam"]
+    if not ol or ol[0]["completed"] <= 0 and ol[0]["refused"] <= 0:
+        return "the overload run completed no call and refused none"
+    return None
+
+
 def main():
     out = sys.argv[1]
     smoke = "--smoke" in sys.argv[2:]
     rows, machine = load(out)
     md = table(rows, machine)
+    msg = chart(rows, out)
+    if os.path.exists(os.path.join(out, "results.png")):
+        md += "![Roam vs Kamailio](results.png)\n\n"
+    md += targets(rows, out) + parts(out)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     sys.stdout.write(md)
-    print(chart(rows, out))
+    print(msg)
     if smoke:
-        for kind, _, _ in KINDS:
-            sel = [r for r in rows if r["kind"] == kind
-                   and r["target"] == "roam"]
-            if not sel or not any(r["achieved"] > 0 and r["ok"] > 0
-                                  for r in sel):
-                print("SMOKE FAIL: no %s step with a non-zero achieved "
-                      "rate" % kind)
-                return 1
-        print("smoke ok: every measurement has a non-zero achieved rate")
+        why = smoke_check(rows, out)
+        if why:
+            print("SMOKE FAIL: " + why)
+            return 1
+        print("smoke ok: every measurement produced results")
     return 0
 
 

@@ -1,12 +1,14 @@
 #!/bin/bash
 # Roam benchmark harness (issue 7): see bench/README.md.
 #
-#   bench/run.sh [--smoke] [--out DIR] [--no-kamailio] [--only reg|call]
+#   bench/run.sh [--smoke] [--out DIR] [--no-kamailio]
+#                [--only reg|call|overload|net|growth]
 #
 # Builds a Release roamd (unless ROAMD and ROAMCTL name binaries), writes
 # its own configs, runs SIPp on 127.0.0.1 against roamd and Kamailio at
-# stepped offered rates and prints a Markdown table (OUT/results.md) and a
-# chart (OUT/results.png).  Every process it starts is stopped on exit.
+# stepped offered rates, then the overload run and bench/net.sh and
+# bench/growth.sh, and prints a Markdown report (OUT/results.md) with
+# charts (OUT/*.png).  Every process it starts is stopped on exit.
 set -eu
 set -o pipefail
 
@@ -19,7 +21,7 @@ OUT=
 
 usage()
 {
-	sed -n '2,11s/^# \{0,1\}//p' "$0"
+	sed -n '2,12s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 
@@ -28,12 +30,16 @@ while [ $# -gt 0 ]; do
 	--smoke)	SMOKE=1 ;;
 	--out)		OUT=${2:?--out needs a directory}; shift ;;
 	--no-kamailio)	KAMAILIO=0 ;;
-	--only)		ONLY=${2:?--only needs reg or call}; shift ;;
+	--only)		ONLY=${2:?--only needs a measurement}; shift ;;
 	-h|--help)	usage 0 ;;
 	*)		echo "run.sh: unknown argument $1" >&2; usage 2 >&2 ;;
 	esac
 	shift
 done
+case $ONLY in
+''|reg|call|overload|net|growth) ;;
+*)	echo "run.sh: --only reg|call|overload|net|growth" >&2; exit 2 ;;
+esac
 
 # Sizes and steps.  Everything is bounded: a step lasts STEP_S seconds of
 # offered load, SIPp is killed STEP_S + 30 s after it starts, a series
@@ -46,6 +52,8 @@ if [ "$SMOKE" = 1 ]; then
 	HOLD_MS=200
 	REG_RATES="100"
 	CALL_RATES="20"
+	OL_HIGH_S=3
+	OL_LOW_S=2
 	OUT=${OUT:-$BENCH/out-smoke}
 else
 	EXTS=10000
@@ -53,6 +61,10 @@ else
 	HOLD_MS=1000
 	REG_RATES=${BENCH_REG_RATES:-"1000 2000 3000 4000 6000 8000 12000 16000 24000 32000"}
 	CALL_RATES=${BENCH_CALL_RATES:-"250 500 750 1000 1500 2000 3000 4000 6000 8000"}
+	# Overload (issue 7): twice the highest passing call rate for
+	# OL_HIGH_S, then half of it for OL_LOW_S (recovery).
+	OL_HIGH_S=${BENCH_OL_HIGH_S:-30}
+	OL_LOW_S=${BENCH_OL_LOW_S:-10}
 	OUT=${OUT:-$BENCH/out}
 fi
 # SIPp's socket buffers: as large as the host allows (up to 4 MiB), so
@@ -66,23 +78,26 @@ DOMAIN=bench.roam.test
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 rm -rf "$OUT/steps" "$OUT/roam" "$OUT/kamailio"
-rm -f "$OUT"/results.jsonl "$OUT"/results.md "$OUT"/results.png \
-    "$OUT"/plot-*.dat "$OUT"/machine.txt
-mkdir -p "$OUT/steps" "$OUT/roam" "$OUT/kamailio"
+rm -rf "$OUT/overload"
+rm -f "$OUT"/results.jsonl "$OUT"/results.md "$OUT"/*.png "$OUT"/plot-*.dat \
+    "$OUT"/machine.txt "$OUT"/overload.jsonl "$OUT"/net.md "$OUT"/growth.md \
+    "$OUT"/skipped.txt
+mkdir -p "$OUT/steps" "$OUT/roam" "$OUT/kamailio" "$OUT/overload"
 
 # shellcheck source=bench/lib.sh
 . "$BENCH/lib.sh"
 
 
 
-# Ports: roamd, Kamailio, the registering SIPp, the callee, the caller.
+# Ports: roamd, Kamailio, the registering SIPp, the callee, the caller,
+# the caller's control socket (overload: its rate is changed on the fly).
 pick_ports()
 {
 	local base p free
 	for base in 25060 25160 25260 25360 25460; do
 		free=1
 		for p in $base $((base + 10)) $((base + 20)) $((base + 21)) \
-		    $((base + 22)); do
+		    $((base + 22)) $((base + 23)); do
 			udp_bound "$p" && { free=0; break; }
 		done
 		if [ "$free" = 1 ]; then
@@ -91,6 +106,7 @@ pick_ports()
 			REG_PORT=$((base + 20))
 			UAS_PORT=$((base + 21))
 			UAC_PORT=$((base + 22))
+			CTL_PORT=$((base + 23))
 			return 0
 		fi
 	done
@@ -156,6 +172,8 @@ machine_info()
 		    head -1) on the same cores, 127.0.0.1"
 		echo "steps: $STEP_S s of offered load each; calls hold" \
 		    "$HOLD_MS ms; $EXTS extensions registered round-robin"
+		echo "overload: 2R calls/s for $OL_HIGH_S s, then R/2 for" \
+		    "$OL_LOW_S s (R: the highest passing call step)"
 	} >"$OUT/machine.txt"
 }
 
@@ -205,12 +223,13 @@ target_pid()
 	case $1 in roam) echo "$ROAMD_PID" ;; kamailio) echo "$KAM_PID" ;; esac
 }
 
-# SIPp options shared by every run; $1 = the step's directory.
+# SIPp options shared by every run; $1 = the step's directory, $2 = the
+# seconds of offered load (default STEP_S).
 sipp_common()
 {
 	SIPP_COMMON=(-i 127.0.0.1 -nostdin -key domain "$DOMAIN"
 	    -trace_err -error_file "$1/err.log" -trace_stat -stf "$1/stat.csv"
-	    -fd 1 -recv_timeout 5000 -timeout "$((STEP_S + 25))s"
+	    -fd 1 -recv_timeout 5000 -timeout "$((${2:-$STEP_S} + 25))s"
 	    -max_socket 2048 -buff_size "$SIPP_BUF")
 }
 
@@ -230,6 +249,35 @@ register_phone()
 	    "$dir/err.log" 2>/dev/null)"
 }
 
+# Start the callee (SIPp, call_uas.xml) for a run in directory $1 that
+# lasts at most $2 s; sets UAS_PID.
+start_uas()
+{
+	local dir=$1/uas limit=$2
+	mkdir -p "$dir"
+	(cd "$dir" && exec timeout "$((limit + 5))" sipp \
+	    -sf "$BENCH/scenarios/call_uas.xml" -i 127.0.0.1 -nostdin \
+	    -p "$UAS_PORT" -key ext "$CALLEE" -trace_stat \
+	    -stf "$dir/stat.csv" -fd 1 -trace_err \
+	    -error_file "$dir/err.log" -max_socket 2048 \
+	    -buff_size "$SIPP_BUF" -timeout "${limit}s") >"$dir/out" 2>&1 &
+	UAS_PID=$!
+	PIDS+=("$UAS_PID")
+	for _ in $(seq 50); do
+		udp_bound "$UAS_PORT" && return 0
+		sleep 0.1
+	done
+}
+
+# The callee $1 has answered everything it will: give it a moment for the
+# last BYEs, then end it (it writes its stats on exit).
+stop_uas()
+{
+	sleep 0.5
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # One step: kind $1 (reg|call) against target $2 at offered rate $3/s;
 # appends a JSON line to results.jsonl and prints it.
 run_step()
@@ -243,20 +291,8 @@ run_step()
 	port=$(target_port "$target")
 	sipp_common "$dir"
 	if [ "$kind" = call ]; then
-		mkdir -p "$dir/uas"
-		(cd "$dir/uas" && exec timeout "$((STEP_S + 35))" sipp \
-		    -sf "$BENCH/scenarios/call_uas.xml" -i 127.0.0.1 -nostdin \
-		    -p "$UAS_PORT" -key ext "$CALLEE" -trace_stat \
-		    -stf "$dir/uas/stat.csv" -fd 1 -trace_err \
-		    -error_file "$dir/uas/err.log" -max_socket 2048 \
-		    -buff_size "$SIPP_BUF" \
-		    -timeout "$((STEP_S + 30))s") >"$dir/uas/out" 2>&1 &
-		uas_pid=$!
-		PIDS+=("$uas_pid")
-		for _ in $(seq 50); do
-			udp_bound "$UAS_PORT" && break
-			sleep 0.1
-		done
+		start_uas "$dir" "$((STEP_S + 30))"
+		uas_pid=$UAS_PID
 		uas_stat=$dir/uas/stat.csv
 	fi
 	c0=$(cpu_seconds "$pid")
@@ -278,18 +314,12 @@ run_step()
 		    -inf "$OUT/steps/phone-$target-$CALLER/cred.csv" \
 		    -p "$UAC_PORT" -s "$CALLEE" -d "$HOLD_MS" \
 		    -r "$rate" -m "$count" -l "$((rate * 4 + 100))" \
-		    -trace_rtt -rtt_freq 20 "127.0.0.1:$port") \
-		    >"$dir/out" 2>&1 || rc=$?
+		    -trace_rtt -rtt_freq 20 -trace_counts \
+		    "127.0.0.1:$port") >"$dir/out" 2>&1 || rc=$?
 		;;
 	esac
 	t1=$(date +%s.%N)
-	if [ -n "$uas_pid" ]; then
-		# The callee has answered everything it will: give it a moment
-		# for the last BYEs, then end it (it writes its stats on exit).
-		sleep 0.5
-		kill -TERM "$uas_pid" 2>/dev/null || true
-		wait "$uas_pid" 2>/dev/null || true
-	fi
+	[ -z "$uas_pid" ] || stop_uas "$uas_pid"
 	c1=$(cpu_seconds "$pid")
 	read -r u1 e1 < <(udp_errors)
 	d1=$(sock_drops "$port")
@@ -298,6 +328,7 @@ run_step()
 	    --offered "$rate" --uac-stat "$dir/stat.csv" \
 	    --uas-stat "$uas_stat" \
 	    --rtt "$(ls "$dir"/*_rtt.csv 2>/dev/null | head -1)" \
+	    --counts "$(ls "$dir"/*_counts.csv 2>/dev/null | head -1)" \
 	    --duration "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 	    --cpu-s "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
 	    --sock-drops $((d1 - d0)) --rcvbuf $((u1 - u0)) \
@@ -350,32 +381,187 @@ series()
 	done
 }
 
+# The rate R the overload run doubles, for target $1, and where it comes
+# from: BENCH_OL_RATE, else the highest passing call step of this run,
+# else the lowest call step.
+overload_rate()
+{
+	python3 - "$OUT/results.jsonl" "$1" "${BENCH_OL_RATE:-}" \
+	    "${CALL_RATES%% *}" <<'PY'
+import json, os, sys
+path, target, forced, lowest = sys.argv[1:5]
+rows = []
+if os.path.exists(path):
+    rows = [json.loads(x) for x in open(path) if x.strip()]
+ok = [r["offered"] for r in rows if r["kind"] == "call"
+      and r["target"] == target and r["pass"]]
+if forced:
+    print(int(forced), "BENCH_OL_RATE")
+elif ok:
+    print(int(max(ok)), "highest passing call step")
+else:
+    print(int(lowest), "lowest call step: none passed or not run")
+PY
+}
+
+# Tell the caller SIPp (control socket) to do $1: "cset rate N", "q".
+sipp_ctl()
+{
+	echo -n "$1" >"/dev/udp/127.0.0.1/$CTL_PORT" 2>/dev/null || true
+}
+
+# Overload run against target $1: 2R calls/s for OL_HIGH_S, then R/2 for
+# OL_LOW_S, one SIPp caller whose rate is changed through its control
+# socket; a sampler records the server's socket drops and CPU each second.
+run_overload()
+{
+	local target=$1 rate basis high low dir pid port uac smp
+	local d0 d1 c0 c1 t0 tsw span
+	read -r rate basis < <(overload_rate "$target")
+	high=$((rate * 2))
+	low=$((rate / 2 > 0 ? rate / 2 : 1))
+	span=$((OL_HIGH_S + OL_LOW_S))
+	dir=$OUT/overload/$target
+	mkdir -p "$dir"
+	pid=$(target_pid "$target")
+	port=$(target_port "$target")
+	log "overload $target: R = $rate/s ($basis): $high/s for" \
+	    "$OL_HIGH_S s, then $low/s for $OL_LOW_S s"
+	sipp_common "$dir" "$span"
+	start_uas "$dir" "$((span + 30))"
+	(while :; do
+		echo "$(date +%s.%N) $(sock_drops "$port") $(cpu_seconds "$pid")"
+		sleep 1
+	done) >"$dir/sampler.txt" &
+	smp=$!
+	PIDS+=("$smp")
+	c0=$(cpu_seconds "$pid")
+	d0=$(sock_drops "$port")
+	t0=$(date +%s.%N)
+	(cd "$dir" && exec timeout "$((span + 30))" sipp \
+	    -sf "$BENCH/scenarios/call_uac.xml" "${SIPP_COMMON[@]}" \
+	    -inf "$OUT/steps/phone-$target-$CALLER/cred.csv" \
+	    -p "$UAC_PORT" -cp "$CTL_PORT" -s "$CALLEE" -d "$HOLD_MS" \
+	    -r "$high" -m "$((high * OL_HIGH_S + low * OL_LOW_S))" \
+	    -l "$((high * 7 + 100))" -trace_rtt -rtt_freq 1 -trace_counts \
+	    "127.0.0.1:$port") >"$dir/out" 2>&1 &
+	uac=$!
+	PIDS+=("$uac")
+	sleep "$OL_HIGH_S"
+	tsw=$(date +%s.%N)
+	sipp_ctl "cset rate $low"
+	sleep "$OL_LOW_S"
+	# No new calls; SIPp ends when the calls in progress have ended.
+	sipp_ctl q
+	wait "$uac" 2>/dev/null || true
+	stop_uas "$UAS_PID"
+	c1=$(cpu_seconds "$pid")
+	d1=$(sock_drops "$port")
+	kill -TERM "$smp" 2>/dev/null || true
+	wait "$smp" 2>/dev/null || true
+	kill -0 "$pid" 2>/dev/null || die "$target died during the overload run"
+	python3 "$BENCH/overload.py" run --target "$target" --dir "$dir" \
+	    --rate "$rate" --basis "$basis" --high-s "$OL_HIGH_S" \
+	    --low-s "$OL_LOW_S" --t0 "$t0" --switch "$tsw" \
+	    --sock-drops $((d1 - d0)) \
+	    --cpu-s "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" |
+	    tee -a "$OUT/overload.jsonl" >"$dir/row.json"
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("bench: overload %-8s offered %d refused %d (Retry-After %d) "
+      "completed %s%% of accepted, failed %d, p99 setup %s ms, drops %d, "
+      "recovered %s" % (r["target"], r["attempted"], r["refused"],
+      r["refused_retry_after"], r["completed_pct"], r["failed"],
+      r["p99_setup_ms"], r["sock_drops"], r["recovered_after_s"]))
+' "$dir/row.json" >&2
+	sleep 1
+}
+
+# The measurement scripts of the other parts of issue 7: bench/net.sh
+# (calls across sites, remote login, convergence, network directory) and
+# bench/growth.sh (cost growth).  Each writes OUT/NAME.md (a Markdown
+# section) and NAME.jsonl; report.py appends the section.
+run_part()
+{
+	local name=$1 script=$BENCH/$1.sh rc=0
+	if [ ! -f "$script" ]; then
+		log "$name: bench/$name.sh not there yet, skipped"
+		echo "$name: bench/$name.sh not there yet (skipped)" \
+		    >>"$OUT/skipped.txt"
+		return 0
+	fi
+	log "$name: bench/$name.sh"
+	ROAMD=$ROAMD ROAMCTL=$ROAMCTL bash "$script" --out "$OUT" \
+	    ${smoke_arg:+"$smoke_arg"} >"$OUT/$name.log" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		log "$name: bench/$name.sh failed ($rc): see $OUT/$name.log"
+		echo "$name: bench/$name.sh failed with status $rc, see" \
+		    "$name.log" >>"$OUT/skipped.txt"
+		PART_FAILED=1
+	fi
+}
+
+# Does measurement $1 run (no --only, or --only $1)?
+wanted()
+{
+	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ]
+}
+
 command -v sipp >/dev/null || die "sipp is not installed (Debian sip-tester)"
+smoke_arg=
+[ "$SMOKE" = 1 ] && smoke_arg=--smoke
+PART_FAILED=0
 pick_ports
 build_roamd
-need_kamailio
-need_gnuplot
-machine_info
-python3 "$BENCH/gen.py" csv "$OUT/reg.csv" --exts "$EXTS"
-start_roamd
-start_kamailio
+export ROAMD ROAMCTL
+if wanted reg || wanted call || wanted overload; then
+	need_kamailio
+	need_gnuplot
+	machine_info
+	python3 "$BENCH/gen.py" csv "$OUT/reg.csv" --exts "$EXTS"
+	start_roamd
+	start_kamailio
+else
+	KAMAILIO=0
+	need_gnuplot
+	machine_info
+fi
 
-if [ -z "$ONLY" ] || [ "$ONLY" = reg ]; then
+if wanted reg; then
 	log "measurement 1: REGISTER with digest auth, $EXTS extensions"
 	# shellcheck disable=SC2086
 	series reg $REG_RATES
 fi
-if [ -z "$ONLY" ] || [ "$ONLY" = call ]; then
-	log "measurement 2: calls $CALLER -> $CALLEE, caller authenticated"
+if wanted call || wanted overload; then
 	for t in roam kamailio; do
 		[ "$t" = kamailio ] && [ "$KAMAILIO" = 0 ] && continue
 		register_phone "$t" "$CALLER" "$UAC_PORT"
 		register_phone "$t" "$CALLEE" "$UAS_PORT"
 	done
+fi
+if wanted call; then
+	log "measurement 2: calls $CALLER -> $CALLEE, caller authenticated"
 	# shellcheck disable=SC2086
 	series call $CALL_RATES
 fi
+if wanted overload; then
+	log "overload: twice the sustainable call rate, then half of it"
+	for t in roam kamailio; do
+		[ "$t" = kamailio ] && [ "$KAMAILIO" = 0 ] && continue
+		run_overload "$t"
+	done
+	python3 "$BENCH/overload.py" report "$OUT" >/dev/null
+fi
+# The single-site servers are not needed any more: stop them so that the
+# network and growth measurements have the machine to themselves.
+for pid in $ROAMD_PID $KAM_PID; do
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+done
+wanted net && run_part net
+wanted growth && run_part growth
 
-smoke_arg=
-[ "$SMOKE" = 1 ] && smoke_arg=--smoke
+# shellcheck disable=SC2086
 python3 "$BENCH/report.py" "$OUT" $smoke_arg
+exit "$PART_FAILED"

@@ -2,27 +2,33 @@
 """Summarise one benchmark step (bench/run.sh calls this) as a JSON line.
 
   stats.py --kind reg|call --target roam|kamailio --offered R
-           --uac-stat FILE [--uas-stat FILE] --rtt FILE --duration S
-           --cpu-s S --sock-drops N --rcvbuf N --inerr N
+           --uac-stat FILE [--uas-stat FILE] --rtt FILE [--counts FILE]
+           --duration S --cpu-s S --sock-drops N --rcvbuf N --inerr N
 
 Pass rule (issue 7): < 0.1 % failed, no receive-buffer drops at the
-server's socket, no retransmissions, p99 response time < 100 ms.
+server's socket, no retransmissions, p99 response time < 100 ms.  A call
+refused with 503 (counted from the caller's -trace_counts file) is a
+failed call here: SIPp counts it as a success (the scenario ends there).
 """
 import argparse
 import json
 import sys
 
 
-def last_stat(path):
-    """The last row of a SIPp -trace_stat CSV as a dict (cumulative)."""
+def stat_rows(path):
+    """Every row of a SIPp -trace_stat or -trace_counts CSV, as dicts."""
     try:
         with open(path) as f:
             rows = [r.rstrip("\n").split(";") for r in f if r.strip()]
     except OSError:
-        return {}
-    if len(rows) < 2:
-        return {}
-    return dict(zip(rows[0], rows[-1]))
+        return []
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def last_stat(path):
+    """The last row of a SIPp -trace_stat CSV as a dict (cumulative)."""
+    rows = stat_rows(path)
+    return rows[-1] if rows else {}
 
 
 def num(d, key):
@@ -30,6 +36,12 @@ def num(d, key):
         return int(float(d.get(key, "0") or 0))
     except ValueError:
         return 0
+
+
+def refused_calls(path):
+    """Calls answered 503: the caller's 503 receptions (-trace_counts)."""
+    last = last_stat(path)
+    return sum(num(last, k) for k in last if k.endswith("_503_Recv"))
 
 
 def rtts(path):
@@ -60,7 +72,7 @@ def pct(sorted_vals, q):
 
 def main():
     p = argparse.ArgumentParser()
-    for k in ("kind", "target", "uac-stat", "uas-stat", "rtt"):
+    for k in ("kind", "target", "uac-stat", "uas-stat", "rtt", "counts"):
         p.add_argument("--" + k, default="")
     for k in ("offered", "duration", "cpu-s"):
         p.add_argument("--" + k, type=float, default=0.0)
@@ -71,8 +83,9 @@ def main():
     uac = last_stat(a.uac_stat)
     uas = last_stat(a.uas_stat) if a.uas_stat else {}
     attempted = num(uac, "OutgoingCall(C)")
-    ok = num(uac, "SuccessfulCall(C)")
-    failed = max(num(uac, "FailedCall(C)"), attempted - ok)
+    refused = refused_calls(a.counts) if a.counts else 0
+    ok = num(uac, "SuccessfulCall(C)") - refused
+    failed = max(num(uac, "FailedCall(C)") + refused, attempted - ok)
     retrans = num(uac, "Retransmissions(C)") + num(uas, "Retransmissions(C)")
     ts, rt = rtts(a.rtt)
     rt.sort()
@@ -91,7 +104,8 @@ def main():
     if attempted == 0 or ok == 0:
         reasons.append("nothing completed")
     if fail_pct >= 0.1:
-        reasons.append("failed %.2f%%" % fail_pct)
+        reasons.append("failed %.2f%%" % fail_pct +
+                       (" (%d refused 503)" % refused if refused else ""))
     if a.sock_drops > 0:
         reasons.append("%d server socket drops" % a.sock_drops)
     if retrans > 0:
@@ -101,6 +115,7 @@ def main():
     row = {
         "kind": a.kind, "target": a.target, "offered": a.offered,
         "attempted": attempted, "ok": ok, "failed": failed,
+        "refused": refused,
         "fail_pct": round(fail_pct, 3), "achieved": round(achieved, 1),
         "p50_ms": p50, "p99_ms": p99, "retrans": retrans,
         "sock_drops": a.sock_drops, "rcvbuf_errors": a.rcvbuf,
