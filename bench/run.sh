@@ -2,7 +2,7 @@
 # Roam benchmark harness (issue 7): see bench/README.md.
 #
 #   bench/run.sh [--smoke] [--out DIR] [--no-kamailio]
-#                [--only reg|call|overload|net|growth]
+#                [--only reg|call|overload|net|growth[,...]]
 #
 # Builds a Release roamd (unless ROAMD and ROAMCTL name binaries), writes
 # its own configs, runs SIPp on 127.0.0.1 against roamd and Kamailio at
@@ -36,10 +36,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $ONLY in
-''|reg|call|overload|net|growth) ;;
-*)	echo "run.sh: --only reg|call|overload|net|growth" >&2; exit 2 ;;
-esac
+for m in ${ONLY//,/ }; do
+	case $m in
+	reg|call|overload|net|growth) ;;
+	*)	echo "run.sh: --only reg|call|overload|net|growth[,...]" >&2
+		exit 2 ;;
+	esac
+done
 
 # Sizes and steps.  Everything is bounded: a step lasts STEP_S seconds of
 # offered load, SIPp is killed STEP_S + 30 s after it starts, a series
@@ -502,10 +505,10 @@ run_part()
 	fi
 }
 
-# Does measurement $1 run (no --only, or --only $1)?
+# Does measurement $1 run (no --only, or --only naming it)?
 wanted()
 {
-	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ]
+	[ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]
 }
 
 command -v sipp >/dev/null || die "sipp is not installed (Debian sip-tester)"
