@@ -99,7 +99,6 @@ setup(void)
 	peers[0].name = "paris";
 	ck_assert_int_eq(config_parse_addr("udp:192.0.2.50:5060",
 	    &peers[0].sip, &cause), 0);
-	peers[0].sip.text = "udp:192.0.2.50:5060";
 	conf.peers = peers;
 	conf.npeers = 1;
 	conf.overload.delay_ms = 20;
@@ -116,6 +115,7 @@ static void
 teardown(void)
 {
 	overload_reset();
+	free(peers[0].sip.text);
 	env->conf = NULL;
 }
 
