@@ -9,10 +9,11 @@
  * long the datagram being read waited in that queue (its kernel receive
  * time, SO_TIMESTAMPNS, against now) says "behind" directly, whatever
  * the cause (CPU, a slow disk under the SQLite commit, a noisy
- * neighbour), and costs one compare per datagram.  Above delay_ms we
- * refuse; below a quarter of it we accept again.  The gap is the
- * hysteresis: a 503 costs a few microseconds, so refusing drains the
- * queue fast, and accepting again at once would flap on every datagram.
+ * neighbour), and costs one compare per datagram.  Above delay_ms (for
+ * delay_ms on end, see overload_sample) we refuse; below a quarter of it
+ * we accept again.  The gap is the hysteresis: a 503 costs a few
+ * microseconds, so refusing drains the queue fast, and accepting again
+ * at once would flap on every datagram.
  *
  * The admin's max_call_rate is the deterministic limit (call admission
  * control): a token bucket refilled at that rate and one second deep.
@@ -53,6 +54,7 @@ struct overload_state {
 	enum overload_verdict reason;	/* what started it */
 	uint64_t	 start;		/* ms */
 	uint64_t	 last_sample;	/* ms, last delay sample */
+	uint64_t	 above_since;	/* ms, first of the waits over limit */
 	uint64_t	 last_rate;	/* ms, last max_call_rate refusal */
 	uint64_t	 refused;	/* in this episode */
 	int64_t		 max_delay_us;	/* in this episode */
@@ -165,26 +167,10 @@ ovl_update(uint64_t now)
 	ovl.max_delay_us = 0;
 }
 
-/* A datagram waited delay_us in the kernel: enter or leave "behind". */
-void
-overload_sample(int64_t delay_us)
+/* Behind: track the worst wait, and leave below a quarter of the limit. */
+static void
+ovl_sample_behind(int64_t delay_us, int64_t limit)
 {
-	const struct overload_cfg	*cfg;
-	int64_t				 limit;
-
-	if ((cfg = ovl_cfg()) == NULL)
-		return;
-	limit = (int64_t)cfg->delay_ms * 1000;
-	if (!ovl.delayed) {
-		if (limit == 0 || delay_us <= limit)
-			return;
-		ovl.delayed = 1;
-		ovl.last_sample = ovl_now();
-		ovl.max_delay_us = delay_us;
-		if (!ovl.active)
-			ovl_start(ovl.last_sample, OVERLOAD_REFUSE_DELAY, NULL);
-		return;
-	}
 	ovl.last_sample = ovl_now();
 	if (delay_us > ovl.max_delay_us)
 		ovl.max_delay_us = delay_us;
@@ -192,6 +178,47 @@ overload_sample(int64_t delay_us)
 		ovl.delayed = 0;
 		ovl_update(ovl.last_sample);
 	}
+}
+
+/*
+ * A datagram waited delay_us in the kernel: enter or leave "behind".
+ * Entering takes waits over the limit for delay_ms on end: a loop that
+ * stalled once (a slow disk commit) catches up by itself within that
+ * time, a standing queue does not.  Inside an episode (the last refusal
+ * less than a second ago) the first wait over the limit is enough, so
+ * that the queue is held between a quarter of the limit and the limit.
+ */
+void
+overload_sample(int64_t delay_us)
+{
+	const struct overload_cfg	*cfg;
+	int64_t				 limit;
+	uint64_t			 now;
+
+	if ((cfg = ovl_cfg()) == NULL)
+		return;
+	limit = (int64_t)cfg->delay_ms * 1000;
+	if (ovl.delayed) {
+		ovl_sample_behind(delay_us, limit);
+		return;
+	}
+	if (limit == 0 || delay_us <= limit) {
+		if (ovl.above_since != 0 && !ovl.active)
+			ovl.max_delay_us = 0;
+		ovl.above_since = 0;
+		return;
+	}
+	now = ovl_now();
+	if (ovl.above_since == 0)
+		ovl.above_since = now;
+	if (delay_us > ovl.max_delay_us)
+		ovl.max_delay_us = delay_us;
+	if (!ovl.active && now - ovl.above_since < (uint64_t)cfg->delay_ms)
+		return;
+	ovl.delayed = 1;
+	ovl.last_sample = now;
+	if (!ovl.active)
+		ovl_start(now, OVERLOAD_REFUSE_DELAY, NULL);
 }
 
 /* Close an episode that went quiet: no datagram waits, no refusals. */

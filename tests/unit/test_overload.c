@@ -129,11 +129,20 @@ START_TEST(test_idle_site_admits_everything)
 }
 END_TEST
 
+/* Waits over the 20 ms limit for 20 ms on end: roamd is behind. */
+static void
+fall_behind(int64_t delay_us)
+{
+	overload_sample(delay_us);
+	now_ms += 20;
+	overload_sample(delay_us);
+}
+
 START_TEST(test_delay_over_limit_refuses_until_below_a_quarter)
 {
 	overload_sample(19000);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
-	overload_sample(25000);
+	fall_behind(25000);
 	ck_assert_int_eq(overload_active(), 1);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_REFUSE_DELAY);
 	/* Hysteresis: 10 ms is under the limit but not yet caught up. */
@@ -142,12 +151,32 @@ START_TEST(test_delay_over_limit_refuses_until_below_a_quarter)
 	overload_sample(4000);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
 	ck_assert_uint_eq(overload_refused_total(), 2);
+	/* Within the episode one wait over the limit is enough again. */
+	overload_sample(21000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_REFUSE_DELAY);
+}
+END_TEST
+
+START_TEST(test_a_stall_caught_up_within_the_limit_refuses_nothing)
+{
+	overload_sample(60000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	now_ms += 10;
+	overload_sample(30000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	now_ms += 5;
+	overload_sample(3000);
+	now_ms += 10;
+	overload_sample(25000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	ck_assert_int_eq(overload_active(), 0);
+	ck_assert_uint_eq(overload_refused_total(), 0);
 }
 END_TEST
 
 START_TEST(test_delay_refuses_other_new_work_too)
 {
-	overload_sample(50000);
+	fall_behind(50000);
 	ck_assert_int_eq(admit("REGISTER", "201"), OVERLOAD_REFUSE_DELAY);
 	ck_assert_int_eq(admit("OPTIONS", "201"), OVERLOAD_REFUSE_DELAY);
 	ck_assert_int_eq(admit("SUBSCRIBE", "201"), OVERLOAD_REFUSE_DELAY);
@@ -157,7 +186,7 @@ END_TEST
 
 START_TEST(test_calls_in_progress_are_never_refused)
 {
-	overload_sample(50000);
+	fall_behind(50000);
 	ck_assert_int_eq(admit("ACK", "202"), OVERLOAD_ADMIT);
 	ck_assert_int_eq(admit("CANCEL", "202"), OVERLOAD_ADMIT);
 	ck_assert_int_eq(admit("BYE", "202"), OVERLOAD_ADMIT);
@@ -180,7 +209,7 @@ START_TEST(test_emergency_call_is_never_refused)
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_REFUSE_RATE);
 	ck_assert_int_eq(admit("INVITE", "999"), OVERLOAD_ADMIT);
-	overload_sample(50000);
+	fall_behind(50000);
 	ck_assert_int_eq(admit("INVITE", "999"), OVERLOAD_ADMIT);
 	/* 9N is an ordinary trunk call. */
 	ck_assert_int_eq(admit("INVITE", "9999"), OVERLOAD_REFUSE_DELAY);
@@ -192,7 +221,7 @@ START_TEST(test_peer_site_is_never_refused)
 	struct sip_peer	 paris;
 
 	ck_assert_int_eq(sip_peer_parse("udp:192.0.2.50:5060", &paris), 0);
-	overload_sample(50000);
+	fall_behind(50000);
 	ck_assert_int_eq(admit_from(&paris, "INVITE", "202", NULL, NULL),
 	    OVERLOAD_ADMIT);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_REFUSE_DELAY);
@@ -238,7 +267,7 @@ START_TEST(test_one_episode_until_a_quiet_second)
 	overload_tick();
 	ck_assert_int_eq(overload_active(), 0);
 	/* The delay trigger ends when no datagram came for a second. */
-	overload_sample(50000);
+	fall_behind(50000);
 	ck_assert_int_eq(overload_active(), 1);
 	ck_assert_uint_eq(overload_episodes_total(), 2);
 	now_ms += 1000;
@@ -337,6 +366,8 @@ overload_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_idle_site_admits_everything);
 	tcase_add_test(tc, test_delay_over_limit_refuses_until_below_a_quarter);
+	tcase_add_test(tc,
+	    test_a_stall_caught_up_within_the_limit_refuses_nothing);
 	tcase_add_test(tc, test_delay_refuses_other_new_work_too);
 	tcase_add_test(tc, test_calls_in_progress_are_never_refused);
 	tcase_add_test(tc, test_emergency_call_is_never_refused);
