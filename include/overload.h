@@ -7,9 +7,10 @@
  *
  * Two triggers, both from security.overload in the config:
  *   delay_ms       the UDP transport reports how long each datagram
- *                  waited in the kernel queue; above delay_ms roamd is
- *                  behind, below a quarter of it (or once no datagram
- *                  came for a second) it has caught up;
+ *                  waited in the kernel queue; above delay_ms for
+ *                  delay_ms on end roamd is behind, below a quarter of
+ *                  it (or once no datagram came for a second) it has
+ *                  caught up;
  *   max_call_rate  a token bucket of new calls per second (one second
  *                  deep), what commercial PBXs call call admission
  *                  control.
