@@ -21,10 +21,9 @@ import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
 
-from report import NAMES, terminal
+from report import NAMES, plot, terminal
 from stats import last_stat, num, pct, refused_calls, stat_rows
 
 # Issue 7: of the calls accepted, >= 99.9 % complete; p99 setup < 100 ms.
@@ -273,14 +272,7 @@ def chart(rows, out):
               'plot "%s" using 1:($6 > 0 ? $6 : 0.5) with linespoints '
               'lw 2 title "p99 setup", 100 with lines dt 3 lc rgb "red" '
               'title "100 ms"' % p]
-    g.append("unset multiplot")
-    script = os.path.join(out, "overload.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(g) + "\n")
-    r = subprocess.run([gp, script], capture_output=True, text=True)
-    if r.returncode != 0:
-        return "gnuplot failed: " + r.stderr.strip()
-    return "chart: " + os.path.join(out, "overload.png")
+    return plot(gp, g, out, "overload")
 
 
 def cmd_report(a):

@@ -183,14 +183,18 @@ def chart(rows, out):
                   'set ylabel "%s"' % ylabel,
                   "plot " + ", ".join(plots) if plots else
                   'plot 1/0 notitle']
-    g.append("unset multiplot")
-    script = os.path.join(out, "results.gp")
+    return plot(gp, g, out, "results")
+
+
+def plot(gp, lines, out, name):
+    """Run the multiplot script LINES, which writes OUT/NAME.png."""
+    script = os.path.join(out, name + ".gp")
     with open(script, "w") as f:
-        f.write("\n".join(g) + "\n")
+        f.write("\n".join(lines + ["unset multiplot"]) + "\n")
     r = subprocess.run([gp, script], capture_output=True, text=True)
     if r.returncode != 0:
         return "gnuplot failed: " + r.stderr.strip()
-    return "chart: " + os.path.join(out, "results.png")
+    return "chart: " + os.path.join(out, name + ".png")
 
 
 def ratio(rows, kind):
