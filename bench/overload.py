@@ -51,7 +51,9 @@ def rtt_rows(path):
 
 
 def sampler(path, t0):
-    """{second: (socket drops, CPU s)} deltas from run.sh's sampler."""
+    """{second: (socket drops/s, CPU cores)} from run.sh's sampler.  Its
+    samples are a second or more apart (sampling takes time on a loaded
+    machine): each interval's rates go to every second it covers."""
     pts = []
     try:
         with open(path) as f:
@@ -63,7 +65,9 @@ def sampler(path, t0):
         pass
     out = {}
     for (ta, da, ca), (tb, db, cb) in zip(pts, pts[1:]):
-        out[int(tb)] = (db - da, cb - ca)
+        span = max(tb - ta, 1e-3)
+        for t in range(int(ta), max(int(tb), int(ta) + 1)):
+            out[t] = ((db - da) / span, (cb - ca) / span)
     return out
 
 
@@ -85,8 +89,9 @@ def timeline(a, rtts):
             sec(end / 1000.0)["setup"].append(rt)
         else:
             sec(end / 1000.0)["refused"] += 1
-    # SIPp's periodic rows: calls started and failed in each period.
-    for i, r in enumerate(stat_rows(os.path.join(a.dir, "stat.csv"))):
+    # SIPp's periodic rows (-fd 1): row i holds the calls started and
+    # failed in second i - 1; row 0 is the start.
+    for i, r in enumerate(stat_rows(os.path.join(a.dir, "stat.csv"))[1:]):
         s = sec(i)
         s["offered"] += num(r, "OutgoingCall(P)")
         s["failed"] += num(r, "FailedCall(P)")
@@ -142,7 +147,7 @@ def cmd_run(a):
         for t in sorted(secs):
             s = secs[t]
             p99 = pct(sorted(s["setup"]), 0.99)
-            f.write("%d %d %d %d %d %s %d %.2f\n" % (
+            f.write("%d %d %d %d %d %s %.0f %.2f\n" % (
                 t, s["offered"], len(s["setup"]), s["refused"], s["failed"],
                 "NaN" if p99 is None else p99, s["drops"], s["cpu"]))
     done_pct = 100.0 * completed / accepted if accepted > 0 else None
