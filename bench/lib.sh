@@ -6,6 +6,9 @@
 PIDS=()
 ROAMD_PID=
 KAM_PID=
+# The scripts import each other (overload.py uses report.py and stats.py):
+# leave no __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 
 log()
 {

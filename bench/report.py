@@ -71,6 +71,10 @@ def table(rows, machine):
     for m in machine:
         w("- " + m)
     w("")
+    if not rows:
+        w("No registration or call step in this run.")
+        w("")
+        return "\n".join(L) + "\n"
     w("A step passes when < 0.1 % of operations fail, the server's UDP "
       "socket drops nothing, SIPp retransmits nothing and p99 < 100 ms. "
       "Latency: REGISTER = first REGISTER to 200 (both round trips); "
