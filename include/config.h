@@ -260,6 +260,9 @@ struct config {
 	size_t			 nextensions;
 	struct user		*users;
 	size_t			 nusers;
+	/* Number -> user / extension (config_index), NULL: scan. */
+	struct hmap		*user_index;
+	struct hmap		*ext_index;
 
 	struct security_cfg	 security;	/* defaults when absent */
 	/*
@@ -287,7 +290,12 @@ void		 config_free(struct config *);
 void		 config_free_user(struct user *);
 void		 config_errors_free(struct config_errors *);
 
-/* Lookups by name or number; linear, for start-up and tests only. */
+/* Index users and extensions by number (config_load does it). */
+void		 config_index(struct config *);
+/*
+ * Lookups by name or number.  Users and extensions go through the index
+ * when there is one; the others are linear, for start-up and tests.
+ */
 struct user		*config_user(const struct config *, const char *);
 struct extension	*config_extension(const struct config *, const char *);
 struct trunk		*config_trunk(const struct config *, const char *);

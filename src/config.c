@@ -1024,6 +1024,7 @@ cfg_walk(struct cfg_load *ld)
 
 	cfg_map(ld, yaml_document_get_root_node(&ld->doc), "top level",
 	    cfg_top_keys, ld->conf);
+	config_index(ld->conf);
 	for (i = 0; i < ld->nrefs; i++) {
 		cfg_resolve(ld, &ld->refs[i]);
 		free(ld->refs[i].name);
