@@ -34,6 +34,7 @@
 #include "auth.h"
 #include "hmap.h"
 #include "log.h"
+#include "rand.h"
 #include "sip_msg.h"
 #include "xmalloc.h"
 
@@ -52,6 +53,9 @@ struct auth_used {
 };
 
 static unsigned char	 auth_secret[AUTH_SECRET_LEN];
+static EVP_MD_CTX	*auth_hmac[3];	/* inner pad, outer pad, scratch */
+
+static void	auth_hmac_free(void);
 static struct hmap	*auth_used;
 static time_t		 auth_last_prune;
 static const char	*auth_last_cause = "none";
@@ -62,6 +66,7 @@ auth_init(void)
 {
 	if (RAND_bytes(auth_secret, sizeof(auth_secret)) != 1)
 		fatalx("auth: RAND_bytes failed");
+	auth_hmac_free();
 	if (auth_used == NULL)
 		auth_used = hmap_new();
 	auth_last_prune = 0;
@@ -73,6 +78,7 @@ auth_shutdown(void)
 {
 	hmap_free(auth_used, free);
 	auth_used = NULL;
+	auth_hmac_free();
 	explicit_bzero(auth_secret, sizeof(auth_secret));
 }
 
@@ -94,16 +100,20 @@ auth_hex(const unsigned char *in, size_t n, char *out)
 static void
 auth_md5_join(char out[33], int n, ...)
 {
-	EVP_MD_CTX	*ctx;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	const char	*s;
-	va_list		 ap;
-	int		 i;
+	static EVP_MD_CTX	*ctx;
+	static EVP_MD		*md5;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	const char		*s;
+	va_list			 ap;
+	int			 i;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	/* Fetched once: a fetch per digest cost more than the digest. */
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
 		fatalx("auth: EVP_MD_CTX_new failed");
-	if (EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
+	if (md5 == NULL && (md5 = EVP_MD_fetch(NULL, "MD5", NULL)) == NULL)
+		fatalx("auth: MD5 unavailable");
+	if (EVP_DigestInit_ex(ctx, md5, NULL) != 1)
 		fatalx("auth: MD5 unavailable");
 	va_start(ap, n);
 	for (i = 0; i < n; i++) {
@@ -114,7 +124,6 @@ auth_md5_join(char out[33], int n, ...)
 	}
 	va_end(ap);
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
 	auth_hex(md, 16, out);
 }
 
@@ -141,15 +150,68 @@ auth_response(const char *ha1, const char *nonce, const char *nc,
 		auth_md5_join(out, 3, ha1, nonce, ha2);
 }
 
+/*
+ * HMAC-SHA256 (RFC 2104) under auth_secret with the key's inner and outer
+ * pads hashed once: every challenge and every authenticated request
+ * computes one, and HMAC() fetched the digest and keyed it again each
+ * time, several times the cost of the two hashes themselves.
+ */
+static void
+auth_hmac_init(void)
+{
+	unsigned char	 pad[64];
+	EVP_MD		*sha;
+	size_t		 i;
+	int		 k;
+
+	if ((sha = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("auth: SHA-256 unavailable");
+	for (k = 0; k < 3; k++) {
+		if (auth_hmac[k] == NULL &&
+		    (auth_hmac[k] = EVP_MD_CTX_new()) == NULL)
+			fatalx("auth: EVP_MD_CTX_new failed");
+	}
+	for (k = 0; k < 2; k++) {
+		memset(pad, k == 0 ? 0x36 : 0x5c, sizeof(pad));
+		for (i = 0; i < sizeof(auth_secret); i++)
+			pad[i] ^= auth_secret[i];
+		if (EVP_DigestInit_ex(auth_hmac[k], sha, NULL) != 1 ||
+		    EVP_DigestUpdate(auth_hmac[k], pad, sizeof(pad)) != 1)
+			fatalx("auth: SHA-256 failed");
+	}
+	explicit_bzero(pad, sizeof(pad));
+	EVP_MD_free(sha);
+}
+
+/* Free the keyed contexts (the secret is going). */
+static void
+auth_hmac_free(void)
+{
+	int	k;
+
+	for (k = 0; k < 3; k++) {
+		EVP_MD_CTX_free(auth_hmac[k]);
+		auth_hmac[k] = NULL;
+	}
+}
+
 /* The HMAC part of a nonce over its prefix (time and random hex). */
 static void
 auth_nonce_mac(const char *prefix, char out[2 * AUTH_MAC_LEN + 1])
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0;
+	unsigned char	 inner[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0;
+	EVP_MD_CTX	*t;
 
-	if (HMAC(EVP_sha256(), auth_secret, sizeof(auth_secret),
-	    (const unsigned char *)prefix, AUTH_PFX_HEX, mac, &maclen) == NULL)
+	if (auth_hmac[0] == NULL)
+		auth_hmac_init();
+	t = auth_hmac[2];
+	if (EVP_MD_CTX_copy_ex(t, auth_hmac[0]) != 1 ||
+	    EVP_DigestUpdate(t, prefix, AUTH_PFX_HEX) != 1 ||
+	    EVP_DigestFinal_ex(t, inner, &len) != 1 ||
+	    EVP_MD_CTX_copy_ex(t, auth_hmac[1]) != 1 ||
+	    EVP_DigestUpdate(t, inner, len) != 1 ||
+	    EVP_DigestFinal_ex(t, mac, &len) != 1)
 		fatalx("auth: HMAC failed");
 	auth_hex(mac, AUTH_MAC_LEN, out);
 }
@@ -161,8 +223,7 @@ auth_nonce(char *buf, size_t len, time_t now)
 	unsigned char	 rnd[AUTH_RND_LEN];
 	char		 prefix[AUTH_PFX_HEX + 1], mac[2 * AUTH_MAC_LEN + 1];
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		fatalx("auth: RAND_bytes failed");
+	rand_fill(rnd, sizeof(rnd));
 	snprintf(prefix, sizeof(prefix), "%016" PRIx64, (uint64_t)now);
 	auth_hex(rnd, sizeof(rnd), prefix + AUTH_TS_HEX);
 	auth_nonce_mac(prefix, mac);

@@ -19,9 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
-
-#include "log.h"
+#include "rand.h"
 #include "sip_msg.h"
 #include "sip_scan.h"
 #include "xmalloc.h"
@@ -583,13 +581,12 @@ sip_random_token(char *buf, size_t len)
 
 	if (buf == NULL || len == 0)
 		return;
-	/* Two hex characters per random byte, sizeof r bytes at a time. */
-	for (i = 0; i + 1 < len; i += 2 * sizeof r) {
-		if (RAND_bytes(r, sizeof r) != 1)
-			fatalx("sip_random_token: RAND_bytes failed");
+	/* Two hex characters per random byte, up to sizeof r at a time. */
+	for (i = 0; i + 1 < len; i += n) {
 		n = len - 1 - i;
 		if (n > 2 * sizeof r)
 			n = 2 * sizeof r;
+		rand_fill(r, (n + 1) / 2);
 		for (k = 0; k < n; k++)
 			buf[i + k] = hex[(r[k / 2] >> (k % 2 ? 0 : 4)) & 0xf];
 	}

@@ -98,6 +98,9 @@ struct sip_tx {
 	int			 detached;
 	int			 incb;		/* inside a callback */
 	struct timespec		 born;		/* CLOCK_MONOTONIC */
+	const struct sip_msg	*wiremsg;	/* the message wire holds */
+	char			*wire;		/* its text, for resending */
+	size_t			 wirelen;
 };
 
 TAILQ_HEAD(sip_tx_list, sip_tx);
@@ -113,6 +116,7 @@ static struct sip_tx_list	 sip_tx_all =
 
 static void	sip_tx_on_retx(evutil_socket_t, short, void *);
 static void	sip_tx_on_timer(evutil_socket_t, short, void *);
+static void	sip_tx_forget(struct sip_tx *);
 
 /* Set up the maps, the core hooks and the timer values. */
 void
@@ -154,6 +158,7 @@ sip_tx_free(struct sip_tx *tx)
 	sip_msg_free(tx->req);
 	sip_msg_free(tx->last);
 	sip_msg_free(tx->ack);
+	free(tx->wire);
 	free(tx->key);
 	free(tx->ackkey);
 	free(tx);
@@ -192,6 +197,36 @@ sip_tx_xmit(const struct sip_peer *peer, const struct sip_msg *m)
 	if (sip_tx_core.send != NULL)
 		return (sip_tx_core.send(peer, m));
 	return (sip_transport_send_msg(peer, m));
+}
+
+/*
+ * Send m, one of tx's own messages, and keep its text: retransmissions and
+ * answers to retransmitted requests send the same bytes again instead of
+ * serialising the message anew (serialising was the biggest single cost
+ * of a call).  Whoever replaces the message m was calls sip_tx_forget().
+ */
+static int
+sip_tx_xmit_kept(struct sip_tx *tx, const struct sip_msg *m)
+{
+	if (sip_tx_core.send != NULL)
+		return (sip_tx_core.send(&tx->peer, m));
+	if (tx->wire == NULL || tx->wiremsg != m) {
+		sip_tx_forget(tx);
+		if ((tx->wire = sip_msg_serialize(m, &tx->wirelen)) == NULL)
+			return (-1);
+		tx->wiremsg = m;
+	}
+	return (sip_transport_send(&tx->peer, tx->wire, tx->wirelen));
+}
+
+/* Drop the kept text: the message it was made from is being replaced. */
+static void
+sip_tx_forget(struct sip_tx *tx)
+{
+	free(tx->wire);
+	tx->wire = NULL;
+	tx->wiremsg = NULL;
+	tx->wirelen = 0;
 }
 
 /* Via transport token (RFC 3261 18.1.1). */
@@ -336,7 +371,7 @@ sip_tx_absorb(struct sip_tx *tx)
 	    (tx->kind == TXK_SERVER_INVITE && tx->state == TXS_ACCEPTED &&
 	    tx->acked))
 		return;
-	sip_tx_xmit(&tx->peer, tx->last);
+	sip_tx_xmit_kept(tx, tx->last);
 }
 
 /* Open a server transaction for a new request and tell the core. */
@@ -371,7 +406,7 @@ sip_tx_input_request(struct sip_msg *m, const struct sip_peer *peer,
 		tx->last = sip_msg_response(m, sip_answer_code(ANS_TRYING),
 		    sip_answer_reason(ANS_TRYING), NULL);
 		if (tx->last != NULL)
-			sip_tx_xmit(&tx->peer, tx->last);
+			sip_tx_xmit_kept(tx, tx->last);
 	} else
 		tx->state = TXS_TRYING;
 	if (sip_tx_core.request == NULL)
@@ -492,9 +527,10 @@ sip_tx_send_ack(struct sip_tx *tx, const struct sip_msg *resp)
 		sip_msg_free(ack);
 		return;
 	}
+	sip_tx_forget(tx);
 	sip_msg_free(tx->ack);
 	tx->ack = ack;
-	sip_tx_xmit(&tx->peer, ack);
+	sip_tx_xmit_kept(tx, ack);
 }
 
 /* Start a client transaction for req, whose top Via carries branch. */
@@ -512,7 +548,7 @@ sip_tx_client_start(struct sip_msg *req, const struct sip_peer *dst,
 		tx->cb = *cb;
 	tx->key = sip_tx_client_key(branch, method);
 	hmap_put(sip_tx_clients, tx->key, tx);
-	if (sip_tx_xmit(dst, req) == -1) {
+	if (sip_tx_xmit_kept(tx, req) == -1) {
 		/* 17.1.4: a 503 to the owner, after it has its pointer. */
 		tx->failed = 1;
 		sip_tx_arm(tx->timer, 0);
@@ -565,7 +601,7 @@ sip_tx_client_invite_response(struct sip_tx *tx, const struct sip_msg *m,
 {
 	if (tx->state == TXS_COMPLETED) {
 		if (code >= 300 && tx->ack != NULL)
-			sip_tx_xmit(&tx->peer, tx->ack);
+			sip_tx_xmit_kept(tx, tx->ack);
 		return;
 	}
 	if (tx->state == TXS_ACCEPTED) {
@@ -693,20 +729,20 @@ sip_tx_on_retx(evutil_socket_t fd, short what, void *arg)
 	case TXK_CLIENT_INVITE:
 		if (tx->state != TXS_CALLING)
 			return;
-		sip_tx_xmit(&tx->peer, tx->req);
+		sip_tx_xmit_kept(tx, tx->req);
 		break;
 	case TXK_CLIENT:
 		if (tx->state == TXS_PROCEEDING)
 			next = sip_tx_t.t2;	/* 17.1.2.2 */
 		else if (tx->state != TXS_TRYING)
 			return;
-		sip_tx_xmit(&tx->peer, tx->req);
+		sip_tx_xmit_kept(tx, tx->req);
 		break;
 	case TXK_SERVER_INVITE:
 		if ((tx->state != TXS_COMPLETED && tx->state != TXS_ACCEPTED) ||
 		    tx->acked || tx->last == NULL)
 			return;
-		sip_tx_xmit(&tx->peer, tx->last);
+		sip_tx_xmit_kept(tx, tx->last);
 		break;
 	case TXK_SERVER:
 		return;
@@ -829,17 +865,19 @@ sip_tx_respond(struct sip_tx *tx, struct sip_msg *resp)
 	if (tx->kind == TXK_SERVER_INVITE && tx->state == TXS_ACCEPTED &&
 	    code >= 200 && code < 300) {
 		/* RFC 6026 7.1: a 2xx copy from the core is sent as is. */
+		sip_tx_forget(tx);
 		sip_msg_free(tx->last);
 		tx->last = resp;
-		return (sip_tx_xmit(&tx->peer, resp));
+		return (sip_tx_xmit_kept(tx, resp));
 	}
 	if (tx->state != TXS_TRYING && tx->state != TXS_PROCEEDING) {
 		sip_msg_free(resp);
 		return (-1);
 	}
+	sip_tx_forget(tx);
 	sip_msg_free(tx->last);
 	tx->last = resp;
-	r = sip_tx_xmit(&tx->peer, resp);
+	r = sip_tx_xmit_kept(tx, resp);
 	if (code >= 200 && events_sip_final != NULL)
 		events_sip_final(sip_msg_method(tx->req), &tx->born);
 	if (code < 200)
