@@ -8,7 +8,7 @@
  * Two triggers, both from security.overload in the config:
  *   delay_ms       the UDP transport reports how long each datagram
  *                  waited in the kernel queue; above delay_ms for
- *                  delay_ms on end roamd is behind, below a quarter of
+ *                  100 ms on end roamd is behind, below a quarter of
  *                  it (or once no datagram came for a second) it has
  *                  caught up;
  *   max_call_rate  a token bucket of new calls per second (one second

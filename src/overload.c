@@ -10,7 +10,7 @@
  * time, SO_TIMESTAMPNS, against now) says "behind" directly, whatever
  * the cause (CPU, a slow disk under the SQLite commit, a noisy
  * neighbour), and costs one compare per datagram.  Above delay_ms (for
- * delay_ms on end, see overload_sample) we refuse; below a quarter of it
+ * 100 ms on end, see overload_sample) we refuse; below a quarter of it
  * we accept again.  The gap is the hysteresis: a 503 costs a few
  * microseconds, so refusing drains the queue fast, and accepting again
  * at once would flap on every datagram.
@@ -46,6 +46,7 @@
 #include "sip_transport.h"
 
 #define OVERLOAD_QUIET_MS	1000	/* an episode ends after this calm */
+#define OVERLOAD_STANDING_MS	100	/* waits over the limit this long */
 
 /* The episode in progress, and what ended the last one. */
 struct overload_state {
@@ -55,7 +56,7 @@ struct overload_state {
 	uint64_t	 start;		/* ms */
 	uint64_t	 last_sample;	/* ms, last delay sample */
 	uint64_t	 above_since;	/* ms, first of the waits over limit */
-	uint64_t	 last_rate;	/* ms, last max_call_rate refusal */
+	uint64_t	 last_refusal;	/* ms, or the start of the episode */
 	uint64_t	 refused;	/* in this episode */
 	int64_t		 max_delay_us;	/* in this episode */
 	double		 tokens;
@@ -127,6 +128,12 @@ overload_init(struct event_base *base)
 void
 overload_shutdown(void)
 {
+	/* Close the episode in the log, so that every start has an end. */
+	if (ovl.active) {
+		ovl.delayed = 0;
+		ovl.last_refusal = 0;
+		ovl_update(ovl_now());
+	}
 	if (ovl_timer != NULL)
 		event_free(ovl_timer);
 	ovl_timer = NULL;
@@ -143,6 +150,7 @@ ovl_start(uint64_t now, enum overload_verdict why, const char *callid)
 	ovl.reason = why;
 	ovl.start = now;
 	ovl.refused = 0;
+	ovl.last_refusal = now;
 	ovl_episodes++;
 	log_info("overload start reason=%s delay_ms=%" PRId64 " limit_ms=%d "
 	    "max_call_rate=%d call=%s", ovl_reason_name(why),
@@ -158,7 +166,7 @@ static void
 ovl_update(uint64_t now)
 {
 	if (!ovl.active || ovl.delayed ||
-	    now - ovl.last_rate < OVERLOAD_QUIET_MS)
+	    now - ovl.last_refusal < OVERLOAD_QUIET_MS)
 		return;
 	log_info("overload end reason=%s refused=%" PRIu64 " duration_ms=%"
 	    PRIu64 " max_delay_ms=%" PRId64, ovl_reason_name(ovl.reason),
@@ -182,11 +190,14 @@ ovl_sample_behind(int64_t delay_us, int64_t limit)
 
 /*
  * A datagram waited delay_us in the kernel: enter or leave "behind".
- * Entering takes waits over the limit for delay_ms on end: a loop that
- * stalled once (a slow disk commit) catches up by itself within that
- * time, a standing queue does not.  Inside an episode (the last refusal
- * less than a second ago) the first wait over the limit is enough, so
- * that the queue is held between a quarter of the limit and the limit.
+ * Entering takes waits over the limit for OVERLOAD_STANDING_MS on end
+ * (CoDel's idea, RFC 8289: a standing queue, not a burst): a loop that
+ * stalled once (a slow disk commit, the scheduler) catches up by itself
+ * within that time, and refusing calls for it would turn a hiccup into
+ * failed calls.  Inside an episode (the last refusal less than a second
+ * ago) the first wait over the limit is enough, so that under sustained
+ * overload the queue is held between a quarter of the limit and the
+ * limit and only the onset costs more.
  */
 void
 overload_sample(int64_t delay_us)
@@ -213,7 +224,7 @@ overload_sample(int64_t delay_us)
 		ovl.above_since = now;
 	if (delay_us > ovl.max_delay_us)
 		ovl.max_delay_us = delay_us;
-	if (!ovl.active && now - ovl.above_since < (uint64_t)cfg->delay_ms)
+	if (!ovl.active && now - ovl.above_since < OVERLOAD_STANDING_MS)
 		return;
 	ovl.delayed = 1;
 	ovl.last_sample = now;
@@ -311,10 +322,9 @@ static enum overload_verdict
 ovl_refused(enum overload_verdict why, const struct sip_msg *m,
     uint64_t now)
 {
-	if (why == OVERLOAD_REFUSE_RATE)
-		ovl.last_rate = now;
 	if (!ovl.active)
 		ovl_start(now, why, sip_msg_callid(m));
+	ovl.last_refusal = now;
 	ovl.refused++;
 	ovl_refused_total++;
 	return (why);
