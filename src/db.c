@@ -37,16 +37,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "db_hash.h"
 #include "hmap.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -145,13 +146,19 @@ static struct hmap	*db_code_cache;
 
 /*
  * Codes still to hash after a config store: with an event loop, PBKDF2
- * runs a few users per loop iteration after start-up instead of before
- * it (10,000 users would hold the start for a minute).  Until then the
- * row's login_code is NULL: never the code itself.
+ * runs from the loop after start-up instead of before it (100,000 users
+ * would hold the start for minutes).  Until then the row's login_code is
+ * NULL: never the code itself.  Each turn hashes codes for at most
+ * DB_CODE_BUDGET_US (at least one code, ~1.5 ms) and yields, so a
+ * REGISTER waits a few ms at most, not the whole backlog.  The users
+ * wait in order in db_code_queue; db_code_todo holds their codes (a user
+ * queued twice by two reloads is hashed once, with the newer code).
  */
 static struct hmap	*db_code_todo;		/* user -> code (copy) */
+static char		**db_code_queue;	/* users, oldest first */
+static size_t		 db_code_qhead, db_code_qlen, db_code_qcap;
 static struct event	*db_code_ev;
-#define DB_CODE_PER_TICK	8
+#define DB_CODE_BUDGET_US	2000
 static const struct timeval db_code_now = { 0, 0 };
 
 /* Version 1: the config tables, registrations and call records. */
@@ -207,6 +214,7 @@ static int	db_migrate_v3(char **);
 static int	db_migrate_v4(char **);
 static int	db_migrate_v5(char **);
 static void	db_code_free(void *);
+static void	db_code_queue_clear(void);
 static void	db_code_tick(evutil_socket_t, short, void *);
 static void	db_code_todo_free(void *);
 
@@ -544,6 +552,7 @@ db_close(void)
 	}
 	hmap_free(db_code_todo, db_code_todo_free);
 	db_code_todo = NULL;
+	db_code_queue_clear();
 	for (i = 0; i < DBS_MAX; i++) {
 		sqlite3_finalize(db_stmts[i]);
 		db_stmts[i] = NULL;
@@ -1024,6 +1033,17 @@ db_code_todo_free(void *arg)
 	free(code);
 }
 
+/* Forget the queue of users waiting for their codes hashed. */
+static void
+db_code_queue_clear(void)
+{
+	while (db_code_qhead < db_code_qlen)
+		free(db_code_queue[db_code_qhead++]);
+	free(db_code_queue);
+	db_code_queue = NULL;
+	db_code_qhead = db_code_qlen = db_code_qcap = 0;
+}
+
 /* Hash user's code soon, from the event loop. */
 static void
 db_code_defer(const char *user, const char *code)
@@ -1031,57 +1051,76 @@ db_code_defer(const char *user, const char *code)
 	if (db_code_todo == NULL)
 		db_code_todo = hmap_new();
 	db_code_todo_free(hmap_put(db_code_todo, user, xstrdup(code)));
+	if (db_code_qhead > 0 && db_code_qhead == db_code_qlen)
+		db_code_qhead = db_code_qlen = 0;	/* drained: reuse */
+	if (db_code_qlen == db_code_qcap) {
+		db_code_qcap = db_code_qcap == 0 ? 64 : db_code_qcap * 2;
+		db_code_queue = xreallocarray(db_code_queue, db_code_qcap,
+		    sizeof(*db_code_queue));
+	}
+	db_code_queue[db_code_qlen++] = xstrdup(user);
 }
 
-struct db_code_batch {
-	int	 left;
-	int	 failed;
-};
-
-/* Hash one waiting code and store it in the user's row. */
-static void
-db_code_one(const char *user, void *val, void *arg)
+/* Hash user's waiting code and store it in the user's row; 0 or -1. */
+static int
+db_code_one(sqlite3_stmt *st, const char *user)
 {
-	struct db_code_batch	*b = arg;
-	const char		*hash;
-	sqlite3_stmt		*st;
-	int			 rc = -1;
+	const char	*code, *hash;
+	int		 rc = -1;
 
-	if (b->left <= 0)
-		return;
-	b->left--;
-	if ((hash = db_code_hash(user, val)) != NULL &&
-	    db_write_begin() == 0 &&
-	    sqlite3_prepare_v2(db_handle, "UPDATE users SET login_code = ?"
-	    " WHERE number = ?", -1, &st, NULL) == SQLITE_OK) {
+	if ((code = hmap_get(db_code_todo, user)) == NULL)
+		return (0);	/* queued twice: done already */
+	if ((hash = db_code_hash(user, code)) != NULL && st != NULL &&
+	    db_write_begin() == 0) {
 		db_bind_text(st, 1, hash);
 		db_bind_text(st, 2, user);
 		rc = db_step_done(st, "store login code");
-		sqlite3_finalize(st);
 		db_write_end(rc);
 	}
-	if (rc != 0)
-		b->failed++;
 	db_code_todo_free(hmap_del(db_code_todo, user));
+	return (rc);
 }
 
-/* Timer: hash a few waiting codes, come back for the rest. */
+/* Microseconds of CLOCK_MONOTONIC. */
+static long long
+db_code_clock(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* Event: hash waiting codes for DB_CODE_BUDGET_US, come back for more. */
 static void
 db_code_tick(evutil_socket_t fd, short ev, void *arg)
 {
-	struct db_code_batch	 b = { DB_CODE_PER_TICK, 0 };
-	struct timeval		 tv = { 0, 1000 };
+	sqlite3_stmt	*st;
+	long long	 t0;
+	char		*user;
+	int		 failed = 0;
 
 	if (db_code_todo == NULL || db_handle == NULL)
 		return;
-	hmap_foreach(db_code_todo, db_code_one, &b);
-	if (b.failed)
-		log_warnx("db error op=\"store login code\" users=%d", b.failed);
-	if (hmap_count(db_code_todo) > 0)
-		evtimer_add(db_code_ev, &tv);
-	else
+	st = db_prepare("UPDATE users SET login_code = ? WHERE number = ?");
+	t0 = db_code_clock();
+	while (db_code_qhead < db_code_qlen &&
+	    db_code_clock() - t0 < DB_CODE_BUDGET_US) {
+		user = db_code_queue[db_code_qhead++];
+		if (db_code_one(st, user) != 0)
+			failed++;
+		free(user);
+	}
+	sqlite3_finalize(st);
+	if (failed)
+		log_warnx("db error op=\"store login code\" users=%d", failed);
+	if (db_code_qhead < db_code_qlen)
+		evtimer_add(db_code_ev, &db_code_now);
+	else {
+		db_code_queue_clear();
 		log_info("login codes stored hashed users=%zu",
 		    db_code_cache != NULL ? hmap_count(db_code_cache) : 0);
+	}
 }
 
 /* Store one user, its login code hashed, its buttons and short codes. */
@@ -1310,8 +1349,8 @@ db_login_code_hash(const char *code, char *out, size_t len)
 
 	if (RAND_bytes(salt, sizeof(salt)) != 1)
 		return (-1);
-	if (PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, sizeof(salt),
-	    DB_PBKDF2_ITER, EVP_sha256(), sizeof(hash), hash) != 1)
+	if (db_pbkdf2_sha256(code, strlen(code), salt, sizeof(salt),
+	    DB_PBKDF2_ITER, hash, sizeof(hash)) != 0)
 		return (-1);
 	db_hex(salt, sizeof(salt), salthex);
 	db_hex(hash, sizeof(hash), hashhex);
@@ -1347,8 +1386,8 @@ db_login_code_verify(const char *code, const char *stored)
 	nhash = db_unhex(hashhex, strlen(hashhex), want, sizeof(want));
 	if (nsalt == -1 || nhash == -1)
 		return (0);
-	if (PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, nsalt, (int)iter,
-	    EVP_sha256(), nhash, got) != 1)
+	if (db_pbkdf2_sha256(code, strlen(code), salt, (size_t)nsalt, iter,
+	    got, (size_t)nhash) != 0)
 		return (0);
 	ok = CRYPTO_memcmp(got, want, (size_t)nhash) == 0;
 	explicit_bzero(got, sizeof(got));
