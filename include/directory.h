@@ -12,8 +12,11 @@
 #ifndef DIRECTORY_H
 #define DIRECTORY_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 
+struct dir_home;
 struct json;
 struct peer_msg;
 struct peer_out;
@@ -27,6 +30,9 @@ struct dir_entry {
 	uint64_t	 generation;	/* of that location (home's counter) */
 	int		 local;		/* home is this site */
 	int		 seen;		/* private: in the DIR_SYNC under way */
+	/* private: the other entries of the same (not our) home site */
+	struct dir_home		*hq;
+	TAILQ_ENTRY(dir_entry)	 bysite;
 };
 
 /* One entry as carried by a DIR_SYNC entry or a LOCATION frame. */

@@ -22,8 +22,39 @@
 /* Room one DIR_SYNC entry may take at most (attribute bounds). */
 #define DIR_ENTRY_MAX	(6 * 4 + 31 + 255 + 31 + 31 + 31 + 8)
 
+/*
+ * Another site's entries, so that its DIR_SYNC visits its own users only:
+ * walking the whole directory per sync made a network of N sites of U
+ * users cost each site N * N * U steps at start-up.
+ */
+struct dir_home {
+	TAILQ_HEAD(, dir_entry)	 entries;
+};
+
 static struct hmap	*dir_entries;	/* number -> struct dir_entry */
 static struct hmap	*dir_syncing;	/* site -> (void *)1: full sync on */
+static struct hmap	*dir_homes;	/* site -> struct dir_home */
+
+/* File e under its home site's list (none for our own users). */
+static void
+dir_home_file(struct dir_entry *e)
+{
+	struct dir_home	*h;
+
+	if (e->hq != NULL) {
+		TAILQ_REMOVE(&e->hq->entries, e, bysite);
+		e->hq = NULL;
+	}
+	if (e->local || e->home == NULL)
+		return;
+	if ((h = hmap_get(dir_homes, e->home)) == NULL) {
+		h = xcalloc(1, sizeof(*h));
+		TAILQ_INIT(&h->entries);
+		hmap_put(dir_homes, e->home, h);
+	}
+	TAILQ_INSERT_TAIL(&h->entries, e, bysite);
+	e->hq = h;
+}
 
 /* Free an entry. */
 static void
@@ -31,6 +62,8 @@ dir_entry_free(void *p)
 {
 	struct dir_entry	*e = p;
 
+	if (e->hq != NULL)
+		TAILQ_REMOVE(&e->hq->entries, e, bysite);
 	free(e->number);
 	free(e->name);
 	free(e->home);
@@ -74,6 +107,7 @@ dir_local(const struct user *u)
 	e->local = 1;
 	dir_str(&e->name, u->name);
 	dir_str(&e->home, env->conf->site_name);
+	dir_home_file(e);
 }
 
 /* Start: our users, where hotdesk has them; generations come later. */
@@ -84,6 +118,7 @@ directory_init(void)
 
 	dir_entries = hmap_new();
 	dir_syncing = hmap_new();
+	dir_homes = hmap_new();
 	if (env->conf == NULL)
 		return;
 	for (i = 0; i < env->conf->nusers; i++)
@@ -96,7 +131,8 @@ directory_shutdown(void)
 {
 	hmap_free(dir_entries, dir_entry_free);
 	hmap_free(dir_syncing, NULL);
-	dir_entries = dir_syncing = NULL;
+	hmap_free(dir_homes, free);
+	dir_entries = dir_syncing = dir_homes = NULL;
 }
 
 /* Drop our users the new config no longer has. */
@@ -182,6 +218,7 @@ directory_apply(const struct dir_update *u)
 	if (!dir_streq(e->home, u->home)) {
 		/* The user moved to another home site (config change). */
 		dir_str(&e->home, u->home);
+		dir_home_file(e);
 		e->generation = 0;
 		changed = 1;
 	}
@@ -390,29 +427,31 @@ dir_sync_chunk(struct dir_sync *s)
 
 /* Add one of our users to the sync. */
 static void
-dir_sync_add(const struct dir_entry *e, void *arg)
+dir_sync_add(const struct dir_entry *e, struct dir_sync *s)
 {
-	struct dir_sync	*s = arg;
 	struct peer_out	*o = &s->v[s->n - 1];
 
-	if (!e->local)
-		return;
 	if (peer_frame_room(o) < DIR_ENTRY_MAX)
 		o = dir_sync_chunk(s);
 	directory_put_entry(o, e);
 }
 
-/* Our users as DIR_SYNC chunks. */
+/* Our users (the config's, not the whole directory) as DIR_SYNC chunks. */
 size_t
 directory_sync_build(struct peer_out **outv)
 {
-	struct dir_sync	 s = { NULL, 0 };
-	const char	*cause;
-	size_t		 i;
-	uint16_t	 flags;
+	struct dir_sync		 s = { NULL, 0 };
+	const struct dir_entry	*e;
+	const char		*cause;
+	size_t			 i;
+	uint16_t		 flags;
 
 	dir_sync_chunk(&s);		/* an empty directory is one chunk */
-	directory_foreach(dir_sync_add, &s);
+	for (i = 0; env->conf != NULL && i < env->conf->nusers; i++) {
+		e = hmap_get(dir_entries, env->conf->users[i].number);
+		if (e != NULL && e->local)
+			dir_sync_add(e, &s);
+	}
 	for (i = 0; i < s.n; i++) {
 		flags = (i == 0 ? PF_FULL : 0) | (i + 1 < s.n ? PF_MORE : 0);
 		peer_frame_set_flags(&s.v[i], flags);
@@ -423,28 +462,25 @@ directory_sync_build(struct peer_out **outv)
 	return (s.n);
 }
 
-struct dir_unsee {
-	const char	*site;
-	int		 drop;		/* drop unseen, else mark unseen */
-};
-
-/* Mark one of site's entries unseen, or drop it when still unseen. */
+/* Mark site's entries unseen, or drop those still unseen. */
 static void
-dir_unsee_one(const char *key, void *val, void *arg)
+dir_unsee(const char *site, int drop)
 {
-	struct dir_entry	*e = val;
-	struct dir_unsee	*u = arg;
+	struct dir_home		*h;
+	struct dir_entry	*e, *next;
 
-	if (e->local || e->home == NULL || strcmp(e->home, u->site) != 0)
+	if ((h = hmap_get(dir_homes, site)) == NULL)
 		return;
-	if (!u->drop) {
-		e->seen = 0;
-		return;
-	}
-	if (!e->seen) {
-		log_info("directory drop user=%s home=%s", e->number, e->home);
-		hmap_del(dir_entries, key);
-		dir_entry_free(e);
+	for (e = TAILQ_FIRST(&h->entries); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, bysite);
+		if (!drop)
+			e->seen = 0;
+		else if (!e->seen) {
+			log_info("directory drop user=%s home=%s", e->number,
+			    e->home);
+			hmap_del(dir_entries, e->number);
+			dir_entry_free(e);
+		}
 	}
 }
 
@@ -470,7 +506,6 @@ int
 directory_sync_apply(const char *from, const struct peer_msg *m,
     void (*fn)(const struct dir_entry *, void *), void *arg)
 {
-	struct dir_unsee	 un = { from, 0 };
 	struct peer_iter	 it;
 	struct peer_attr	 a;
 	struct dir_update	 u;
@@ -478,7 +513,7 @@ directory_sync_apply(const char *from, const struct peer_msg *m,
 	if (dir_entries == NULL)
 		return (0);
 	if (m->flags & PF_FULL) {
-		hmap_foreach(dir_entries, dir_unsee_one, &un);
+		dir_unsee(from, 0);
 		hmap_put(dir_syncing, from, (void *)1);
 	}
 	memset(&u, 0, sizeof(u));
@@ -497,9 +532,7 @@ directory_sync_apply(const char *from, const struct peer_msg *m,
 	dir_sync_entry(from, &u, fn, arg);
 	if (m->flags & PF_MORE)
 		return (0);
-	if (hmap_del(dir_syncing, from) != NULL) {
-		un.drop = 1;
-		hmap_foreach(dir_entries, dir_unsee_one, &un);
-	}
+	if (hmap_del(dir_syncing, from) != NULL)
+		dir_unsee(from, 1);
 	return (1);
 }
