@@ -184,6 +184,7 @@ ovl_sample_behind(int64_t delay_us, int64_t limit)
 		ovl.max_delay_us = delay_us;
 	if (limit == 0 || delay_us < limit / 4) {
 		ovl.delayed = 0;
+		ovl.above_since = 0;
 		ovl_update(ovl.last_sample);
 	}
 }
@@ -239,8 +240,10 @@ overload_tick(void)
 	uint64_t	 now = ovl_now();
 
 	/* No datagram for a while: the queue has drained. */
-	if (ovl.delayed && now - ovl.last_sample >= OVERLOAD_QUIET_MS)
+	if (ovl.delayed && now - ovl.last_sample >= OVERLOAD_QUIET_MS) {
 		ovl.delayed = 0;
+		ovl.above_since = 0;
+	}
 	ovl_update(now);
 }
 

@@ -280,6 +280,9 @@ START_TEST(test_one_episode_until_a_quiet_second)
 	overload_tick();
 	ck_assert_int_eq(overload_active(), 0);
 	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	/* After the episode a new one needs a standing queue again. */
+	overload_sample(25000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
 }
 END_TEST
 
