@@ -9,6 +9,13 @@ KAM_PID=
 # The scripts import each other (overload.py uses report.py and stats.py):
 # leave no __pycache__ in the source tree.
 export PYTHONDONTWRITEBYTECODE=1
+# SIPp's socket buffers: as large as the host allows (up to 4 MiB), so
+# that SIPp descheduled for a moment on a busy machine loses nothing.
+if [ -z "${SIPP_BUF:-}" ]; then
+	SIPP_BUF=$(( $(cat /proc/sys/net/core/rmem_max 2>/dev/null ||
+	    echo 212992) ))
+	[ "$SIPP_BUF" -le 4194304 ] || SIPP_BUF=4194304
+fi
 
 log()
 {
@@ -144,4 +151,33 @@ roamd_wait_codes()
 		sleep 0.1
 	done
 	log "login codes still being hashed after $limit s ($logf)"
+}
+
+# The callee (SIPp, scenarios/call_uas.xml answering as extension
+# $CALLEE on 127.0.0.1:$UAS_PORT) in directory $1 for at most $2 s; sets
+# UAS_PID once its port is bound.
+sipp_uas_start()
+{
+	local dir=$1 cap=$2
+	mkdir -p "$dir"
+	(cd "$dir" && exec timeout "$((cap + 5))" sipp \
+	    -sf "$BENCH/scenarios/call_uas.xml" -i 127.0.0.1 -nostdin \
+	    -p "$UAS_PORT" -key ext "$CALLEE" -trace_stat -stf "$dir/stat.csv" \
+	    -fd 1 -trace_err -error_file "$dir/err.log" -max_socket 2048 \
+	    -buff_size "$SIPP_BUF" -timeout "${cap}s") >"$dir/out" 2>&1 &
+	UAS_PID=$!
+	PIDS+=("$UAS_PID")
+	for _ in $(seq 50); do
+		udp_bound "$UAS_PORT" && return 0
+		sleep 0.1
+	done
+}
+
+# The callee UAS_PID has answered everything it will: let the last BYEs
+# in, then end it (it writes its stats on exit).
+sipp_uas_stop()
+{
+	sleep 0.5
+	kill -TERM "$UAS_PID" 2>/dev/null || true
+	wait "$UAS_PID" 2>/dev/null || true
 }

@@ -70,10 +70,6 @@ else
 	OL_LOW_S=${BENCH_OL_LOW_S:-10}
 	OUT=${OUT:-$BENCH/out}
 fi
-# SIPp's socket buffers: as large as the host allows (up to 4 MiB), so
-# that SIPp descheduled for a moment on a busy machine loses nothing.
-SIPP_BUF=$(( $(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992) ))
-[ "$SIPP_BUF" -le 4194304 ] || SIPP_BUF=4194304
 CALLER=$((10000 + EXTS))	# call phones: outside the registration set
 CALLEE=$((CALLER + 1))
 DOMAIN=bench.roam.test
@@ -252,35 +248,6 @@ register_phone()
 	    "$dir/err.log" 2>/dev/null)"
 }
 
-# Start the callee (SIPp, call_uas.xml) for a run in directory $1 that
-# lasts at most $2 s; sets UAS_PID.
-start_uas()
-{
-	local dir=$1/uas limit=$2
-	mkdir -p "$dir"
-	(cd "$dir" && exec timeout "$((limit + 5))" sipp \
-	    -sf "$BENCH/scenarios/call_uas.xml" -i 127.0.0.1 -nostdin \
-	    -p "$UAS_PORT" -key ext "$CALLEE" -trace_stat \
-	    -stf "$dir/stat.csv" -fd 1 -trace_err \
-	    -error_file "$dir/err.log" -max_socket 2048 \
-	    -buff_size "$SIPP_BUF" -timeout "${limit}s") >"$dir/out" 2>&1 &
-	UAS_PID=$!
-	PIDS+=("$UAS_PID")
-	for _ in $(seq 50); do
-		udp_bound "$UAS_PORT" && return 0
-		sleep 0.1
-	done
-}
-
-# The callee $1 has answered everything it will: give it a moment for the
-# last BYEs, then end it (it writes its stats on exit).
-stop_uas()
-{
-	sleep 0.5
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # One step: kind $1 (reg|call) against target $2 at offered rate $3/s;
 # appends a JSON line to results.jsonl and prints it.
 run_step()
@@ -294,7 +261,7 @@ run_step()
 	port=$(target_port "$target")
 	sipp_common "$dir"
 	if [ "$kind" = call ]; then
-		start_uas "$dir" "$((STEP_S + 30))"
+		sipp_uas_start "$dir/uas" "$((STEP_S + 30))"
 		uas_pid=$UAS_PID
 		uas_stat=$dir/uas/stat.csv
 	fi
@@ -322,7 +289,7 @@ run_step()
 		;;
 	esac
 	t1=$(date +%s.%N)
-	[ -z "$uas_pid" ] || stop_uas "$uas_pid"
+	[ -z "$uas_pid" ] || sipp_uas_stop
 	c1=$(cpu_seconds "$pid")
 	read -r u1 e1 < <(udp_errors)
 	d1=$(sock_drops "$port")
@@ -431,7 +398,7 @@ run_overload()
 	log "overload $target: R = $rate/s ($basis): $high/s for" \
 	    "$OL_HIGH_S s, then $low/s for $OL_LOW_S s"
 	sipp_common "$dir" "$span"
-	start_uas "$dir" "$((span + 30))"
+	sipp_uas_start "$dir/uas" "$((span + 30))"
 	(while :; do
 		echo "$(date +%s.%N) $(sock_drops "$port") $(cpu_seconds "$pid")"
 		sleep 1
@@ -457,7 +424,7 @@ run_overload()
 	# No new calls; SIPp ends when the calls in progress have ended.
 	sipp_ctl q
 	wait "$uac" 2>/dev/null || true
-	stop_uas "$UAS_PID"
+	sipp_uas_stop
 	c1=$(cpu_seconds "$pid")
 	d1=$(sock_drops "$port")
 	kill -TERM "$smp" 2>/dev/null || true
