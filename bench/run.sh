@@ -232,20 +232,29 @@ sipp_common()
 	    -max_socket 2048 -buff_size "$SIPP_BUF")
 }
 
-# Register one phone (ext $2) of target $1 from local port $3.
+# Register one phone (ext $2) of target $1 from local port $3; a server
+# still shedding load from the step before may refuse it (503): retry.
 register_phone()
 {
-	local target=$1 ext=$2 port=$3 dir
+	local target=$1 ext=$2 port=$3 dir try
 	dir=$OUT/steps/phone-$target-$ext
 	mkdir -p "$dir"
 	python3 "$BENCH/gen.py" csv "$dir/cred.csv" --exts 1 --first "$ext"
 	sipp_common "$dir"
-	(cd "$dir" && timeout 20 sipp -sf "$BENCH/scenarios/reg.xml" \
-	    "${SIPP_COMMON[@]}" -inf "$dir/cred.csv" -p "$port" -m 1 \
-	    -key expires 3600 "127.0.0.1:$(target_port "$target")") \
-	    >"$dir/out" 2>&1 ||
-	    die "registering phone $ext at $target failed: $(head -c 600 \
-	    "$dir/err.log" 2>/dev/null)"
+	for try in 1 2 3; do
+		rm -f "$dir"/*_counts.csv
+		(cd "$dir" && timeout 20 sipp -sf "$BENCH/scenarios/reg.xml" \
+		    "${SIPP_COMMON[@]}" -inf "$dir/cred.csv" -p "$port" -m 1 \
+		    -trace_counts -key expires 3600 \
+		    "127.0.0.1:$(target_port "$target")") >"$dir/out" 2>&1 ||
+		    die "registering phone $ext at $target failed: $(head -c \
+		    600 "$dir/err.log" 2>/dev/null)"
+		python3 "$BENCH/stats.py" --refused "$dir"/*_counts.csv ||
+		    return 0
+		log "phone $ext refused by $target (503), try $try of 3"
+		sleep 2
+	done
+	die "registering phone $ext at $target: refused (503) 3 times"
 }
 
 # One step: kind $1 (reg|call) against target $2 at offered rate $3/s;
@@ -275,8 +284,8 @@ run_step()
 		    -sf "$BENCH/scenarios/reg.xml" "${SIPP_COMMON[@]}" \
 		    -inf "$OUT/reg.csv" -p "$REG_PORT" -key expires 3600 \
 		    -r "$rate" -m "$count" -l "$((rate * 2 + 100))" \
-		    -trace_rtt -rtt_freq 20 "127.0.0.1:$port") \
-		    >"$dir/out" 2>&1 || rc=$?
+		    -trace_rtt -rtt_freq 20 -trace_counts \
+		    "127.0.0.1:$port") >"$dir/out" 2>&1 || rc=$?
 		;;
 	call)
 		(cd "$dir" && exec timeout "$((STEP_S + 30))" sipp \

@@ -4,6 +4,8 @@
   stats.py --kind reg|call --target roam|kamailio --offered R
            --uac-stat FILE [--uas-stat FILE] --rtt FILE [--counts FILE]
            --duration S --cpu-s S --sock-drops N --rcvbuf N --inerr N
+  stats.py --refused COUNTS    exit 0 when the -trace_counts file COUNTS
+                               shows a 503 (register_phone retries)
 
 Pass rule (issue 7): < 0.1 % failed, no receive-buffer drops at the
 server's socket, no retransmissions, p99 response time < 100 ms.  A call
@@ -71,6 +73,9 @@ def pct(sorted_vals, q):
 
 
 def main():
+    if sys.argv[1:2] == ["--refused"]:
+        # stats.py --refused COUNTS: exit 0 when something was refused.
+        return 0 if refused_calls(sys.argv[2]) else 1
     p = argparse.ArgumentParser()
     for k in ("kind", "target", "uac-stat", "uas-stat", "rtt", "counts"):
         p.add_argument("--" + k, default="")
