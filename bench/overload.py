@@ -29,8 +29,9 @@ from stats import last_stat, num, pct, refused_calls, stat_rows
 # Issue 7: of the calls accepted, >= 99.9 % complete; p99 setup < 100 ms.
 COMPLETE_PCT = 99.9
 P99_MS = 100
-# Recovered: a second of the low phase with at least 90 % of the offered
-# rate set up, no 503 and p99 setup < 100 ms, and every later one alike.
+# Recovered: a second of the low phase with at least 90 % of the calls
+# offered in it set up, no 503 and p99 setup < 100 ms, and every later one
+# alike.
 RECOVER_SHARE = 0.9
 
 
@@ -102,7 +103,7 @@ def timeline(a, rtts):
     return secs
 
 
-def recovery(a, secs, low_rate):
+def recovery(a, secs):
     """Seconds after the switch until the server keeps up again, or None."""
     sw = a.switch - a.t0
     ok_from = None
@@ -112,7 +113,7 @@ def recovery(a, secs, low_rate):
             continue
         s = secs[t]
         p99 = pct(sorted(s["setup"]), 0.99)
-        good = (len(s["setup"]) >= RECOVER_SHARE * low_rate and
+        good = (len(s["setup"]) >= RECOVER_SHARE * s["offered"] and
                 s["refused"] == 0 and p99 is not None and p99 < P99_MS)
         if good and ok_from is None:
             ok_from = t
@@ -140,7 +141,7 @@ def cmd_run(a):
     r503 = sorted(rt for end, rt, rtd in rtts if rtd != "1")
     secs = timeline(a, rtts)
     low_rate = max(1, a.rate // 2)
-    rec = recovery(a, secs, low_rate)
+    rec = recovery(a, secs)
     with open(os.path.join(a.dir, "timeline.dat"), "w") as f:
         f.write("# s offered/s setup/s refused/s failed/s p99_ms drops "
                 "cpu_cores\n")
@@ -165,7 +166,8 @@ def cmd_run(a):
         "retrans": (num(uac, "Retransmissions(C)") +
                     num(uas, "Retransmissions(C)")),
         "sock_drops": a.sock_drops, "cpu_s": round(a.cpu_s, 2),
-        "recovered_after_s": rec,
+        "recovered_after_s": rec, "t0": a.t0,
+        "switch_s": round(a.switch - a.t0, 3),
     }
     row["checks"] = checks(row)
     row["met"] = all(v for v, _ in row["checks"].values())
