@@ -45,6 +45,11 @@ def load(out):
     if os.path.exists(mpath):
         with open(mpath) as f:
             machine = [x.rstrip("\n") for x in f if x.strip()]
+    dpath = os.path.join(out, "durations.txt")
+    if os.path.exists(dpath):
+        with open(dpath) as f:
+            machine.append("run time: " + ", ".join(
+                x.strip() for x in f if x.strip()))
     return rows, machine
 
 

@@ -481,6 +481,14 @@ run_part()
 	fi
 }
 
+# Note how long measurement $1 took since the last note (the full run's
+# time bound is checked from these).
+took()
+{
+	echo "$1 $((SECONDS - LAST_NOTE)) s" >>"$OUT/durations.txt"
+	LAST_NOTE=$SECONDS
+}
+
 # Does measurement $1 run (no --only, or --only naming it)?
 wanted()
 {
@@ -491,6 +499,8 @@ command -v sipp >/dev/null || die "sipp is not installed (Debian sip-tester)"
 smoke_arg=
 [ "$SMOKE" = 1 ] && smoke_arg=--smoke
 PART_FAILED=0
+LAST_NOTE=$SECONDS
+rm -f "$OUT/durations.txt"
 pick_ports
 build_roamd
 export ROAMD ROAMCTL
@@ -501,6 +511,7 @@ if wanted reg || wanted call || wanted overload; then
 	python3 "$BENCH/gen.py" csv "$OUT/reg.csv" --exts "$EXTS"
 	start_roamd
 	start_kamailio
+	took "build and start-up"
 else
 	KAMAILIO=0
 	need_gnuplot
@@ -511,6 +522,7 @@ if wanted reg; then
 	log "measurement 1: REGISTER with digest auth, $EXTS extensions"
 	# shellcheck disable=SC2086
 	series reg $REG_RATES
+	took reg
 fi
 if wanted call || wanted overload; then
 	for t in roam kamailio; do
@@ -523,6 +535,7 @@ if wanted call; then
 	log "measurement 2: calls $CALLER -> $CALLEE, caller authenticated"
 	# shellcheck disable=SC2086
 	series call $CALL_RATES
+	took call
 fi
 if wanted overload; then
 	log "overload: twice the sustainable call rate, then half of it"
@@ -531,6 +544,7 @@ if wanted overload; then
 		run_overload "$t"
 	done
 	python3 "$BENCH/overload.py" report "$OUT" >/dev/null
+	took overload
 fi
 # The single-site servers are not needed any more: stop them so that the
 # network and growth measurements have the machine to themselves.
@@ -538,8 +552,15 @@ for pid in $ROAMD_PID $KAM_PID; do
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 done
-wanted net && run_part net
-wanted growth && run_part growth
+if wanted net; then
+	run_part net
+	took net
+fi
+if wanted growth; then
+	run_part growth
+	took growth
+fi
+echo "total $SECONDS s" >>"$OUT/durations.txt"
 
 # shellcheck disable=SC2086
 python3 "$BENCH/report.py" "$OUT" $smoke_arg
