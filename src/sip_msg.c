@@ -375,7 +375,7 @@ static const char *msg_canon[] = {
 	"X-Roam-Location", "X-Roam-Site", "X-Roam-Hops", "X-Roam-Breakout",
 	"X-Roam-User", "X-Roam-Rights", "X-Roam-OOH-Rights",
 	"X-Roam-Time-Profile", "X-Roam-Short-Code", "Accept", "Allow",
-	"Supported", "Date", "Server"
+	"Supported", "Date", "Server", "Retry-After"
 };
 
 /* Restore the usual spelling of the header names we send. */

@@ -127,6 +127,15 @@ sip_scan_reqline(const char *p, size_t n, struct sip_scan *sc)
 	    !sip_scan_prefix(p + i, u - i, "sips:") &&
 	    !sip_scan_prefix(p + i, u - i, "tel:"))
 		return 0;
+	/*
+	 * "sip:@host": userinfo with an empty user (RFC 3261 25.1 wants one
+	 * character at least).  osip takes everything after the '@' as the
+	 * host and writes it back without the '@', so a second '@' turns its
+	 * host into a user (found by fuzz_sip_msg).
+	 */
+	if (sip_scan_prefix(p + i, u - i, "sip:@") ||
+	    sip_scan_prefix(p + i, u - i, "sips:@"))
+		return 0;
 	sc->request = 1;
 	sc->ack = (m == 3 && strncmp(p, "ACK", 3) == 0);
 	return 1;

@@ -197,9 +197,12 @@ START_TEST(test_added_header_names_keep_their_spelling)
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(sip_msg_add_header(m, "X-Roam-Location", "desk 1"), 0);
 	ck_assert_int_eq(sip_msg_add_header(m, "Min-Expires", "60"), 0);
+	/* The overload 503's: carriers match "Retry-After" exactly. */
+	ck_assert_int_eq(sip_msg_add_header(m, "Retry-After", "5"), 0);
 	text = sip_msg_serialize(m, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "\r\nX-Roam-Location: desk 1\r\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\r\nMin-Expires: 60\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nRetry-After: 5\r\n"));
 	free(text);
 	sip_msg_free(m);
 }
