@@ -53,6 +53,13 @@ int	dialplan_match(const char *dialled, const struct shortcode_list *user,
 	    const struct shortcode_list *sys, const char *user_number,
 	    struct dp_match *out);
 /*
+ * D3: is dialled one of the site's emergency codes (sys, its system
+ * short codes)?  1 with the match in *out, else 0.  No user or rights
+ * code may shadow one, so only the system tier is looked at.
+ */
+int	dialplan_emergency(const char *dialled,
+	    const struct shortcode_list *sys, struct dp_match *out);
+/*
  * Telephone-number substitution: 'N' -> n, '.' -> dialled,
  * 'E' -> user_number; other characters copied.  0 or -1 (too long).
  */

@@ -617,8 +617,7 @@ call_route(const struct call *c, const struct user *u, const char *dialled,
 	if (call_site_user_route(dialled, rt))
 		return (0);
 	/* D3: no user or rights code may shadow or bar an emergency code. */
-	if (dialplan_match(dialled, NULL, NULL, &conf->short_codes, NULL,
-	    &m) == 0 && m.sc->feature == SC_DIAL_EMERGENCY)
+	if (dialplan_emergency(dialled, &conf->short_codes, &m))
 		return (call_route_feature(c, u, &m, NULL, dialled, rt));
 	r = rights_effective(conf, u->user_rights,
 	    u->out_of_hours_user_rights, u->working_hours_time_profile,

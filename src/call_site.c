@@ -189,8 +189,7 @@ call_site_is_emergency(const char *digits)
 {
 	struct dp_match	 m;
 
-	return (dialplan_match(digits, NULL, NULL, &env->conf->short_codes,
-	    NULL, &m) == 0 && m.sc->feature == SC_DIAL_EMERGENCY);
+	return (dialplan_emergency(digits, &env->conf->short_codes, &m));
 }
 
 /* Route digits here, as if dialled (a break out to our own site). */

@@ -266,6 +266,15 @@ dialplan_fill(struct dp_match *out, const struct shortcode *sc,
 	return (0);
 }
 
+/* D3: an emergency code of the system list (dialplan.h). */
+int
+dialplan_emergency(const char *dialled, const struct shortcode_list *sys,
+    struct dp_match *out)
+{
+	return (dialplan_match(dialled, NULL, NULL, sys, NULL, out) == 0 &&
+	    out->sc->feature == SC_DIAL_EMERGENCY);
+}
+
 /*
  * D1 order over the tiers (any may be NULL): user, rights, system short
  * codes, then the '?' codes of user, rights, system.  A tier is decided

@@ -296,8 +296,7 @@ ovl_is_emergency(const struct sip_msg *m)
 
 	if (user == NULL || env == NULL || env->conf == NULL)
 		return (0);
-	return (dialplan_match(user, NULL, NULL, &env->conf->short_codes,
-	    NULL, &dm) == 0 && dm.sc->feature == SC_DIAL_EMERGENCY);
+	return (dialplan_emergency(user, &env->conf->short_codes, &dm));
 }
 
 /* Work that is never refused (see the top of the file). */
