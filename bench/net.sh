@@ -177,6 +177,17 @@ net_up()
 	log "$name: $n sites up and synced"
 }
 
+# Drop reaped pid $1 from PIDS: the EXIT trap must not signal a process
+# that reused the number.
+forget_pid()
+{
+	local i
+	for i in "${!PIDS[@]}"; do
+		[ "${PIDS[$i]}" = "$1" ] && unset 'PIDS[i]'
+	done
+	PIDS=("${PIDS[@]}")
+}
+
 net_down()
 {
 	local i pid
@@ -191,6 +202,7 @@ net_down()
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
+		forget_pid "$pid"
 	done
 	SITE_PID=()
 }
@@ -281,6 +293,7 @@ xcall_step()
 	sleep 0.5
 	kill -TERM "$uas_pid" 2>/dev/null || true
 	wait "$uas_pid" 2>/dev/null || true
+	forget_pid "$uas_pid"
 	c1a=$(cpu_seconds "${SITE_PID[1]}")
 	c1b=$(cpu_seconds "${SITE_PID[2]}")
 	d1=$(( $(sock_drops "$(sip_port 1)") + $(sock_drops "$(sip_port 2)") ))
