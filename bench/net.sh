@@ -6,10 +6,11 @@
 # Runs networks of roamd sites on 127.0.0.1 (full mesh of plain TCP peer
 # links) and measures calls across sites, remote hot-desk login, directory
 # convergence and a large network directory.  Writes DIR/net.md (a
-# "## Network" section), DIR/net.jsonl (one JSON object per row) and
-# every site's config and log under DIR/net/.  ROAMD and ROAMCTL name the
-# binaries (else a Release build).  Exits 0 when the measurements ran,
-# targets met or not; every process it starts is stopped on exit.
+# "## Network" section), DIR/net.jsonl (one JSON object per row),
+# DIR/net.png (not with --smoke) and every site's config and log under
+# DIR/net/.  ROAMD and ROAMCTL name the binaries (else a Release
+# build).  Exits 0 when the measurements ran, targets met or not; every
+# process it starts is stopped on exit.
 set -eu
 set -o pipefail
 
@@ -69,7 +70,8 @@ SIPP_BUF=$(( $(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992) ))
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 rm -rf "$OUT/net"
-rm -f "$OUT"/net.jsonl "$OUT"/net.md "$OUT"/net-machine.txt
+rm -f "$OUT"/net.jsonl "$OUT"/net.md "$OUT"/net-machine.txt \
+    "$OUT"/net.png "$OUT"/net.gp "$OUT"/plot-net-*.dat
 mkdir -p "$OUT/net"
 
 # shellcheck source=bench/lib.sh
@@ -423,5 +425,7 @@ for n in $CONV_SITES; do
 	net_down
 done
 want dir && measure_dir
-python3 "$BENCH/netstats.py" md "$OUT"
+smoke_arg=
+[ "$SMOKE" = 1 ] && smoke_arg=--smoke
+python3 "$BENCH/netstats.py" md "$OUT" $smoke_arg
 cat "$OUT/net.md" >&2

@@ -8,7 +8,8 @@
   netstats.py xcall ROW --cpu-home S --cpu-host S   measurement 3: add
                                                 each daemon's CPU to a
                                                 stats.py row
-  netstats.py md OUT                            OUT/net.jsonl -> OUT/net.md
+  netstats.py md OUT [--smoke]                  OUT/net.jsonl -> OUT/net.md
+                                                (and net.png unless --smoke)
 
 Each of the first four prints one JSON object (a row of net.jsonl).
 Times of arrival come from the sites' log lines: "YYYY-MM-DDTHH:MM:SS.mmmZ"
@@ -21,8 +22,11 @@ import glob
 import json
 import os
 import re
+import shutil
 import sys
 import time
+
+import report		# bench/report.py: gnuplot terminal and runner
 
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z \w+ "
                    r"site=(\S+) (.*)$")
@@ -277,6 +281,58 @@ def md_dir(rows, w):
     w("")
 
 
+def net_chart(rows, out):
+    """net.png: calls across sites (achieved, latency) and convergence."""
+    gp = shutil.which("gnuplot")
+    if gp is None:
+        return "gnuplot not installed: no chart"
+    xc = sorted((r for r in rows if r["kind"] == "xcall"),
+                key=lambda r: r["offered"])
+    cv = sorted((r for r in rows if r["kind"] == "convergence"),
+                key=lambda r: r["sites"])
+    if not xc and not cv:
+        return "no data: no chart"
+    nan = lambda x: "NaN" if x is None else x
+    g = [report.terminal(gp), 'set output "%s"' % os.path.join(out,
+                                                              "net.png"),
+         'set multiplot layout 1,%d title "Roam network (one machine)"'
+         % ((2 if xc else 0) + (1 if cv else 0)), "set grid",
+         "set key top left"]
+    if xc:
+        fn = os.path.join(out, "plot-net-xcall.dat")
+        with open(fn, "w") as f:
+            for r in xc:
+                f.write("%d %s %s %s\n" % (r["offered"], r["achieved"],
+                                           nan(r["p50_ms"]),
+                                           nan(r["p99_ms"])))
+        g += ['set xlabel "offered calls/s"', 'set ylabel "calls/s"',
+              'set title "calls across sites: achieved"',
+              'plot "%s" using 1:2 with linespoints lw 2 title "achieved",'
+              ' x with lines dt 2 lc rgb "gray" title "offered"' % fn,
+              'set ylabel "ms"', "set logscale y 10",
+              'set title "calls across sites: setup latency"',
+              'plot "%s" using 1:3 with linespoints lw 2 title "p50", '
+              '"%s" using 1:4 with linespoints lw 2 title "p99", 100 with '
+              'lines dt 3 lc rgb "red" title "p99 limit"' % (fn, fn),
+              "unset logscale y"]
+    if cv:
+        fn = os.path.join(out, "plot-net-conv.dat")
+        with open(fn, "w") as f:
+            for r in cv:
+                d = r["from_grant"]
+                f.write("%d %s %s %s\n" % (r["sites"], nan(d["p50_ms"]),
+                                           nan(d["p99_ms"]),
+                                           nan(d["max_ms"])))
+        g += ['set xlabel "sites"', 'set ylabel "ms"',
+              'set title "directory convergence (login -> every site)"',
+              'plot "%s" using 1:2 with linespoints lw 2 title "p50", '
+              '"%s" using 1:3 with linespoints lw 2 title "p99", '
+              '"%s" using 1:4 with linespoints lw 2 title "max", '
+              '%d with lines dt 3 lc rgb "red" title "target p99 (50 '
+              'sites)"' % (fn, fn, fn, CONV_TARGET_MS)]
+    return report.plot(gp, g, out, "net")
+
+
 def cmd_md(a):
     rows = [json.loads(x) for x in open(os.path.join(a.out, "net.jsonl"))
             if x.strip()]
@@ -293,6 +349,10 @@ def cmd_md(a):
         sel = [r for r in rows if r["kind"] == kind]
         if sel:
             fn(sel, w)
+    if not a.smoke:
+        what = net_chart(rows, a.out)
+        w("Chart: net.png" if what.startswith("chart:") else
+          "(%s)" % what)
     with open(os.path.join(a.out, "net.md"), "w") as f:
         f.write("\n".join(out) + "\n")
 
@@ -320,6 +380,7 @@ def main():
     s.add_argument("--cpu-host", type=float, required=True)
     s = sub.add_parser("md")
     s.add_argument("out")
+    s.add_argument("--smoke", action="store_true", help="no chart")
     a = p.parse_args()
     {"logins": cmd_logins, "conv": cmd_conv, "dirsync": cmd_dirsync,
      "xcall": cmd_xcall, "md": cmd_md}[a.cmd](a)
