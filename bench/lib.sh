@@ -31,20 +31,39 @@ die()
 # Stop every process we started (TERM, then KILL after 5 s).
 cleanup()
 {
-	local rc=$? pid i
+	local rc=$?
 	set +e
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-	done
+	stop_pids "${PIDS[@]}"
 	[ "$rc" -eq 0 ] || log "exit $rc; files in $OUT"
 	exit "$rc"
+}
+
+# Stop the pids given and their descendants: TERM to the pids, then KILL
+# to whatever of the tree is still running 5 s later (Kamailio may spend
+# a minute shutting down after an overload; its workers must not outlive
+# it).  An exited child of ours waiting to be reaped counts as stopped.
+stop_pids()
+{
+	local all pid i left
+	all=$(pid_tree "$@")
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for i in $(seq 50); do
+		left=
+		for pid in $all; do
+			case $(ps -o stat= -p "$pid" 2>/dev/null) in
+			''|Z*)	;;
+			*)	left=1; break ;;
+			esac
+		done
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	for pid in $all; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

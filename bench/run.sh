@@ -548,8 +548,8 @@ if wanted overload; then
 fi
 # The single-site servers are not needed any more: stop them so that the
 # network and growth measurements have the machine to themselves.
+stop_pids $ROAMD_PID $KAM_PID
 for pid in $ROAMD_PID $KAM_PID; do
-	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 done
 if wanted net; then
