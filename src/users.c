@@ -18,27 +18,7 @@ struct visitor {
 	char		*home;
 };
 
-static struct hmap		*users_local;	/* number -> config user */
-static const struct config	*users_conf;	/* what users_local indexes */
 static struct hmap		*users_visitors; /* number -> visitor */
-
-/* (Re)index the config's users when the config changed. */
-static void
-users_index(void)
-{
-	size_t	 i;
-
-	if (users_local != NULL && users_conf == env->conf)
-		return;
-	hmap_free(users_local, NULL);
-	users_local = hmap_new();
-	users_conf = env->conf;
-	if (env->conf == NULL)
-		return;
-	for (i = 0; i < env->conf->nusers; i++)
-		hmap_put(users_local, env->conf->users[i].number,
-		    &env->conf->users[i]);
-}
 
 /* A configured or visiting user. */
 struct user *
@@ -49,8 +29,8 @@ user_find(const char *number)
 
 	if (number == NULL)
 		return (NULL);
-	users_index();
-	if ((u = hmap_get(users_local, number)) != NULL)
+	/* The config's own index (config_index): no second copy here. */
+	if (env->conf != NULL && (u = config_user(env->conf, number)) != NULL)
 		return (u);
 	if (users_visitors != NULL &&
 	    (v = hmap_get(users_visitors, number)) != NULL)
@@ -155,8 +135,6 @@ user_visitor_foreach(void (*fn)(struct user *, const char *, void *),
 void
 users_shutdown(void)
 {
-	hmap_free(users_local, NULL);
 	hmap_free(users_visitors, users_visitor_free);
-	users_local = users_visitors = NULL;
-	users_conf = NULL;
+	users_visitors = NULL;
 }
