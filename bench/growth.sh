@@ -59,8 +59,6 @@ else
 	OUT=${OUT:-$BENCH/out}
 fi
 DOMAIN=bench.roam.test
-SIPP_BUF=$(( $(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992) ))
-[ "$SIPP_BUF" -le 4194304 ] || SIPP_BUF=4194304
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -138,33 +136,6 @@ sipp_reg()
 	    -r "$rate" -m "$count" -l "$((rate * 2 + 100))" \
 	    -trace_rtt -rtt_freq 20 "127.0.0.1:$ROAM_PORT") \
 	    >"$dir/out" 2>&1 || true
-}
-
-# The callee (SIPp UAS) in directory $1 for at most $2 s; sets UAS_PID.
-sipp_uas_start()
-{
-	local dir=$1 cap=$2
-	mkdir -p "$dir"
-	(cd "$dir" && exec timeout "$((cap + 5))" sipp \
-	    -sf "$BENCH/scenarios/call_uas.xml" -i 127.0.0.1 -nostdin \
-	    -p "$UAS_PORT" -key ext "$CALLEE" -trace_stat -stf "$dir/stat.csv" \
-	    -fd 1 -trace_err -error_file "$dir/err.log" -max_socket 2048 \
-	    -buff_size "$SIPP_BUF" -timeout "${cap}s") >"$dir/out" 2>&1 &
-	UAS_PID=$!
-	PIDS+=("$UAS_PID")
-	for _ in $(seq 50); do
-		udp_bound "$UAS_PORT" && return 0
-		sleep 0.1
-	done
-}
-
-# The callee has answered everything it will: let the last BYEs in,
-# then end it (it writes its stats on exit).
-sipp_uas_stop()
-{
-	sleep 0.5
-	kill -TERM "$UAS_PID" 2>/dev/null || true
-	wait "$UAS_PID" 2>/dev/null || true
 }
 
 # Calls CALLER -> CALLEE from directory $1: $2 calls at $3/s, in the
@@ -367,12 +338,7 @@ row = {
 }
 print(json.dumps(row))
 PY
-	kill -TERM "$PID" 2>/dev/null || true
-	for _ in $(seq 100); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$PID" 2>/dev/null || true
+	stop_pids "$PID"
 	wait "$PID" 2>/dev/null || true
 }
 
