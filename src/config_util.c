@@ -322,6 +322,17 @@ config_parse_duration(const char *s)
 	return ((int)(v * mult));
 }
 
+/* Index val under number; the first of duplicate numbers stays. */
+static void
+config_index_put(struct hmap *idx, const char *number, void *val)
+{
+	void	*first;
+
+	/* One hash per entry; a duplicate (rare) puts the first back. */
+	if (number != NULL && (first = hmap_put(idx, number, val)) != NULL)
+		hmap_put(idx, number, first);
+}
+
 /*
  * Index users and extensions by number once the config is walked:
  * references are resolved, reloads diffed and hot desks looked up by
@@ -337,18 +348,12 @@ config_index(struct config *c)
 	hmap_free(c->ext_index, NULL);
 	c->user_index = hmap_new();
 	c->ext_index = hmap_new();
-	for (i = 0; i < c->nusers; i++) {
-		if (c->users[i].number != NULL &&
-		    hmap_get(c->user_index, c->users[i].number) == NULL)
-			hmap_put(c->user_index, c->users[i].number,
-			    &c->users[i]);
-	}
-	for (i = 0; i < c->nextensions; i++) {
-		if (c->extensions[i].number != NULL &&
-		    hmap_get(c->ext_index, c->extensions[i].number) == NULL)
-			hmap_put(c->ext_index, c->extensions[i].number,
-			    &c->extensions[i]);
-	}
+	for (i = 0; i < c->nusers; i++)
+		config_index_put(c->user_index, c->users[i].number,
+		    &c->users[i]);
+	for (i = 0; i < c->nextensions; i++)
+		config_index_put(c->ext_index, c->extensions[i].number,
+		    &c->extensions[i]);
 }
 
 /* The user with number NUMBER, or NULL. */

@@ -188,12 +188,16 @@ void
 cfg_dup(struct cfg_load *ld, const char *kind, const char *name,
     yaml_node_t *at)
 {
-	char	*key;
+	char	 buf[256], *key = buf;
 	void	*first;
+	int	 n;
 
 	if (name == NULL || at == NULL)
 		return;
-	xasprintf(&key, "%s\n%s", kind, name);
+	/* Once per user and extension: no allocation for the usual key. */
+	n = snprintf(buf, sizeof(buf), "%s\n%s", kind, name);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		xasprintf(&key, "%s\n%s", kind, name);
 	if ((first = hmap_get(ld->seen, key)) != NULL)
 		cfg_err(ld, at->start_mark, "duplicate %s \"%s\" "
 		    "(first at line %lu)", kind, name,
@@ -201,7 +205,8 @@ cfg_dup(struct cfg_load *ld, const char *kind, const char *name,
 	else
 		hmap_put(ld->seen, key,
 		    (void *)(uintptr_t)(at->start_mark.line + 1));
-	free(key);
+	if (key != buf)
+		free(key);
 }
 
 /* Parse a boolean: true/false/yes/no in any case. */
