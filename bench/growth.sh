@@ -296,8 +296,8 @@ measure_size()
 		sleep "$SETTLE_S"
 		rss2=$(rss_kib "$PID")
 	fi
-	log "size $n: $regs registered, RSS $rss1 KiB${rss2:+, $rss2 KiB" \
-	    "$SETTLE_S s later}"
+	log "size $n: $regs registered, RSS $rss1 KiB" \
+	    "${rss2:+(settled: $rss2 KiB)}"
 	register_phone "$CALLER" "$UAC_PORT"
 	register_phone "$CALLEE" "$UAS_PORT"
 
