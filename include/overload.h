@@ -72,5 +72,7 @@ void	overload_set_limits(const struct overload_cfg *);
 void	overload_reset(void);
 /* End an episode that went quiet (the timer's callback). */
 void	overload_tick(void);
+/* The loop stood still this long (a reload): do not count its backlog. */
+void	overload_stalled(uint64_t stall_ms);
 
 #endif

@@ -23,6 +23,7 @@
 #include "hotdesk.h"
 #include "http.h"
 #include "log.h"
+#include "overload.h"
 #include "perm.h"
 #include "peer.h"
 #include "registrar.h"
@@ -158,8 +159,10 @@ roamd_reload(char **errs)
 {
 	struct config	*conf;
 	char		*cause = NULL;
+	struct timespec	 t0, t1;
 
 	*errs = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((conf = roamd_load(env->conffile, errs)) == NULL) {
 		log_warnx("reload refused file=%s", env->conffile);
 		return (-1);
@@ -178,6 +181,10 @@ roamd_reload(char **errs)
 	settings_reload();
 	remote_reload();
 	peer_reload();
+	/* Calls that waited for the reload are not an overload. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	overload_stalled((uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	log_info("reload ok file=%s users=%zu extensions=%zu", env->conffile,
 	    conf->nusers, conf->nextensions);
 	return (0);

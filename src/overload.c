@@ -47,6 +47,7 @@
 
 #define OVERLOAD_QUIET_MS	1000	/* an episode ends after this calm */
 #define OVERLOAD_STANDING_MS	100	/* waits over the limit this long */
+#define OVERLOAD_FORGIVE_MAX_MS	10000	/* longest stall forgiven */
 
 /* The episode in progress, and what ended the last one. */
 struct overload_state {
@@ -61,6 +62,7 @@ struct overload_state {
 	int64_t		 max_delay_us;	/* in this episode */
 	double		 tokens;
 	uint64_t	 refill;	/* ms of the last refill */
+	uint64_t	 forgive_until;	/* ms: a stall of our own drains */
 };
 
 static struct overload_state	 ovl;
@@ -210,6 +212,11 @@ overload_sample(int64_t delay_us)
 	if ((cfg = ovl_cfg()) == NULL)
 		return;
 	limit = (int64_t)cfg->delay_ms * 1000;
+	if (ovl.forgive_until != 0 && !ovl.delayed) {
+		if (ovl_now() < ovl.forgive_until)
+			return;
+		ovl.forgive_until = 0;
+	}
 	if (ovl.delayed) {
 		ovl_sample_behind(delay_us, limit);
 		return;
@@ -231,6 +238,21 @@ overload_sample(int64_t delay_us)
 	ovl.last_sample = now;
 	if (!ovl.active)
 		ovl_start(now, OVERLOAD_REFUSE_DELAY, NULL);
+}
+
+/*
+ * The loop itself stood still for stall_ms (a reload of a large config):
+ * the datagrams queued meanwhile waited for that, not for an overload.
+ * Their waits do not count while the backlog drains, which cannot take
+ * longer than it took to build; a real overload shows again after that.
+ */
+void
+overload_stalled(uint64_t stall_ms)
+{
+	if (stall_ms > OVERLOAD_FORGIVE_MAX_MS)
+		stall_ms = OVERLOAD_FORGIVE_MAX_MS;
+	ovl.forgive_until = ovl_now() + stall_ms;
+	ovl.above_since = 0;
 }
 
 /* Close an episode that went quiet: no datagram waits, no refusals. */

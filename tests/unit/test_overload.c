@@ -176,6 +176,22 @@ START_TEST(test_a_stall_caught_up_within_the_limit_refuses_nothing)
 }
 END_TEST
 
+/* A 3 s reload: the calls queued behind it are served, not refused. */
+START_TEST(test_backlog_of_our_own_stall_refuses_nothing)
+{
+	overload_stalled(3000);
+	fall_behind(3000000);
+	now_ms += 400;
+	overload_sample(1500000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	ck_assert_int_eq(overload_active(), 0);
+	/* Once the backlog had time to drain, waits count again. */
+	now_ms += 3000;
+	fall_behind(25000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_REFUSE_DELAY);
+}
+END_TEST
+
 START_TEST(test_delay_refuses_other_new_work_too)
 {
 	fall_behind(50000);
@@ -377,6 +393,8 @@ overload_suite(void)
 	tcase_add_test(tc, test_delay_over_limit_refuses_until_below_a_quarter);
 	tcase_add_test(tc,
 	    test_a_stall_caught_up_within_the_limit_refuses_nothing);
+	tcase_add_test(tc,
+	    test_backlog_of_our_own_stall_refuses_nothing);
 	tcase_add_test(tc, test_delay_refuses_other_new_work_too);
 	tcase_add_test(tc, test_calls_in_progress_are_never_refused);
 	tcase_add_test(tc, test_emergency_call_is_never_refused);
