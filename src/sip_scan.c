@@ -262,7 +262,21 @@ struct sip_scan_hwalk {
 	int	lastct;		/* previous header was an empty Content-Type */
 };
 
-/* Look at one header line for Content-Length and Content-Type. */
+/* The %XX escapes of a name-addr's <URI> (the first one), as above. */
+static int
+sip_scan_addr_escapes_ok(const char *v, size_t n)
+{
+	const char	*lt, *gt;
+
+	if ((lt = memchr(v, '<', n)) == NULL)
+		return 1;
+	n -= (size_t)(lt - v);
+	if ((gt = memchr(lt, '>', n)) != NULL)
+		n = (size_t)(gt - lt);
+	return sip_scan_uri_escapes_ok(lt, n);
+}
+
+/* Look at one header line: Content-Length, Content-Type, addresses. */
 static int
 sip_scan_header(const char *p, size_t n, struct sip_scan_hwalk *w, int *status,
     const char **cause)
@@ -300,6 +314,17 @@ sip_scan_header(const char *p, size_t n, struct sip_scan_hwalk *w, int *status,
 		if (sip_scan_prefix(val, vlen, "multipart/"))
 			w->multipart = 1;
 		w->lastct = (vlen == 0);
+	} else if ((sip_scan_hname_is(p, nlen, "From", "f") ||
+	    sip_scan_hname_is(p, nlen, "To", "t") ||
+	    sip_scan_hname_is(p, nlen, "Contact", "m")) &&
+	    !sip_scan_addr_escapes_ok(val, vlen)) {
+		/*
+		 * osip takes "<sip:% <sip:...@host>" and writes it back as a
+		 * URI nobody parses, us included (found by fuzz_sip_msg).
+		 */
+		*status = 400;
+		*cause = "bad escape in an address";
+		return -1;
 	}
 	return 0;
 }

@@ -117,6 +117,7 @@ static struct sip_tx_list	 sip_tx_all =
 static void	sip_tx_on_retx(evutil_socket_t, short, void *);
 static void	sip_tx_on_timer(evutil_socket_t, short, void *);
 static void	sip_tx_forget(struct sip_tx *);
+static void	sip_tx_slim(struct sip_tx *);
 
 /* Set up the maps, the core hooks and the timer values. */
 void
@@ -217,6 +218,26 @@ sip_tx_xmit_kept(struct sip_tx *tx, const struct sip_msg *m)
 		tx->wiremsg = m;
 	}
 	return (sip_transport_send(&tx->peer, tx->wire, tx->wirelen));
+}
+
+/*
+ * A non-INVITE server transaction that has sent its final answer only
+ * waits (Timer J, 32 s on UDP) to answer retransmissions with the same
+ * text.  The parsed request and response it still held were most of a
+ * site's memory during a registration storm (about 16 KB per REGISTER,
+ * and glibc keeps the peak): keep the text alone once nobody holds it.
+ */
+static void
+sip_tx_slim(struct sip_tx *tx)
+{
+	if (tx->kind != TXK_SERVER || tx->state != TXS_COMPLETED ||
+	    tx->owner != NULL || tx->incb != 0 || tx->wire == NULL ||
+	    tx->wiremsg != tx->last || sip_tx_core.send != NULL)
+		return;
+	sip_msg_free(tx->req);
+	sip_msg_free(tx->last);
+	tx->req = tx->last = NULL;
+	tx->wiremsg = NULL;
 }
 
 /* Drop the kept text: the message it was made from is being replaced. */
@@ -367,6 +388,11 @@ sip_tx_client_key(const char *branch, const char *method)
 static void
 sip_tx_absorb(struct sip_tx *tx)
 {
+	if (tx->last == NULL && tx->wire != NULL) {
+		/* A slimmed Completed transaction: its text is all it has. */
+		sip_transport_send(&tx->peer, tx->wire, tx->wirelen);
+		return;
+	}
 	if (tx->last == NULL || tx->state == TXS_CONFIRMED ||
 	    (tx->kind == TXK_SERVER_INVITE && tx->state == TXS_ACCEPTED &&
 	    tx->acked))
@@ -414,6 +440,7 @@ sip_tx_input_request(struct sip_msg *m, const struct sip_peer *peer,
 	tx->incb++;
 	sip_tx_core.request(tx, tx->req);
 	tx->incb--;
+	sip_tx_slim(tx);
 	sip_tx_release(tx);
 }
 
@@ -892,6 +919,7 @@ sip_tx_respond(struct sip_tx *tx, struct sip_msg *resp)
 	if (r == -1)
 		log_debug("sip response not sent status=%d call=%s", code,
 		    sip_msg_callid(tx->req));
+	sip_tx_slim(tx);
 	return (r);
 }
 
@@ -918,6 +946,8 @@ void
 sip_tx_set_owner(struct sip_tx *tx, void *owner)
 {
 	tx->owner = owner;
+	if (owner == NULL && tx->state != TXS_TERMINATED)
+		sip_tx_slim(tx);
 	sip_tx_release(tx);
 }
 
