@@ -100,6 +100,15 @@ http_metric_int(struct evbuffer *b, const char *name, const char *labels,
 		evbuffer_add_printf(b, "%s %lld\n", name, value);
 }
 
+/* A family of one unlabelled integer sample: its head and the sample. */
+static void
+http_metric_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, long long value)
+{
+	http_metric_head(b, name, type, help);
+	http_metric_int(b, name, NULL, value);
+}
+
 /* One sample with a floating point value. */
 void
 http_metric_double(struct evbuffer *b, const char *name, const char *labels,
@@ -149,13 +158,11 @@ http_emit_site(struct evbuffer *b)
 	http_metric_head(b, "roam_site_info", "gauge",
 	    "The site this daemon runs (always 1).");
 	http_metric_int(b, "roam_site_info", labels, 1);
-	http_metric_head(b, "roam_start_time_seconds", "gauge",
-	    "When the daemon started, seconds since the epoch.");
-	http_metric_int(b, "roam_start_time_seconds", NULL,
+	http_metric_one(b, "roam_start_time_seconds", "gauge",
+	    "When the daemon started, seconds since the epoch.",
 	    (long long)env->started);
-	http_metric_head(b, "roam_uptime_seconds", "gauge",
-	    "Seconds since the daemon started.");
-	http_metric_int(b, "roam_uptime_seconds", NULL,
+	http_metric_one(b, "roam_uptime_seconds", "gauge",
+	    "Seconds since the daemon started.",
 	    (long long)(time(NULL) - env->started));
 }
 
@@ -163,9 +170,8 @@ http_emit_site(struct evbuffer *b)
 static void
 http_emit_registrations(struct evbuffer *b)
 {
-	http_metric_head(b, "roam_registrations", "gauge",
-	    "Current SIP registrations (bindings).");
-	http_metric_int(b, "roam_registrations", NULL,
+	http_metric_one(b, "roam_registrations", "gauge",
+	    "Current SIP registrations (bindings).",
 	    (long long)registrar_count());
 }
 
@@ -199,17 +205,14 @@ http_emit_users(struct evbuffer *b)
 static void
 http_emit_sip(struct evbuffer *b)
 {
-	http_metric_head(b, "roam_sip_messages_received_total", "counter",
-	    "SIP messages received.");
-	http_metric_int(b, "roam_sip_messages_received_total", NULL,
+	http_metric_one(b, "roam_sip_messages_received_total", "counter",
+	    "SIP messages received.",
 	    (long long)sip_transport_rx());
-	http_metric_head(b, "roam_sip_messages_sent_total", "counter",
-	    "SIP messages sent.");
-	http_metric_int(b, "roam_sip_messages_sent_total", NULL,
+	http_metric_one(b, "roam_sip_messages_sent_total", "counter",
+	    "SIP messages sent.",
 	    (long long)sip_transport_tx());
-	http_metric_head(b, "roam_sip_messages_bad_total", "counter",
-	    "SIP datagrams or stream messages dropped as malformed.");
-	http_metric_int(b, "roam_sip_messages_bad_total", NULL,
+	http_metric_one(b, "roam_sip_messages_bad_total", "counter",
+	    "SIP datagrams or stream messages dropped as malformed.",
 	    (long long)sip_transport_rx_bad());
 }
 
@@ -344,25 +347,20 @@ http_emit_peers(struct evbuffer *b)
 static void
 http_emit_guard(struct evbuffer *b)
 {
-	http_metric_head(b, "roam_sip_guard_bans_total", "counter",
-	    "Source addresses banned by the SIP guard.");
-	http_metric_int(b, "roam_sip_guard_bans_total", NULL,
+	http_metric_one(b, "roam_sip_guard_bans_total", "counter",
+	    "Source addresses banned by the SIP guard.",
 	    (long long)sip_guard_bans_total());
-	http_metric_head(b, "roam_sip_guard_banned", "gauge",
-	    "Source addresses banned right now.");
-	http_metric_int(b, "roam_sip_guard_banned", NULL,
+	http_metric_one(b, "roam_sip_guard_banned", "gauge",
+	    "Source addresses banned right now.",
 	    (long long)sip_guard_banned());
-	http_metric_head(b, "roam_sip_guard_dropped_total", "counter",
-	    "SIP messages the guard dropped (banned sources, scanners).");
-	http_metric_int(b, "roam_sip_guard_dropped_total", NULL,
+	http_metric_one(b, "roam_sip_guard_dropped_total", "counter",
+	    "SIP messages the guard dropped (banned sources, scanners).",
 	    (long long)sip_guard_dropped());
-	http_metric_head(b, "roam_sip_overload", "gauge",
-	    "1 while new calls are refused with 503 (overload.c).");
-	http_metric_int(b, "roam_sip_overload", NULL,
+	http_metric_one(b, "roam_sip_overload", "gauge",
+	    "1 while new calls are refused with 503 (overload.c).",
 	    (long long)overload_active());
-	http_metric_head(b, "roam_sip_overload_refused_total", "counter",
-	    "New requests refused with 503 and Retry-After in overload.");
-	http_metric_int(b, "roam_sip_overload_refused_total", NULL,
+	http_metric_one(b, "roam_sip_overload_refused_total", "counter",
+	    "New requests refused with 503 and Retry-After in overload.",
 	    (long long)overload_refused_total());
 }
 
