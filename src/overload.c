@@ -48,6 +48,7 @@
 #define OVERLOAD_QUIET_MS	1000	/* an episode ends after this calm */
 #define OVERLOAD_STANDING_MS	100	/* waits over the limit this long */
 #define OVERLOAD_FORGIVE_MAX_MS	10000	/* longest stall forgiven */
+#define OVERLOAD_CLOCK_SKEW_US	(10 * 1000000LL) /* longer: not a wait */
 
 /* The episode in progress, and what ended the last one. */
 struct overload_state {
@@ -210,6 +211,14 @@ overload_sample(int64_t delay_us)
 	uint64_t			 now;
 
 	if ((cfg = ovl_cfg()) == NULL)
+		return;
+	/*
+	 * The kernel stamps with the real clock and we read ours: a wait
+	 * below zero or past OVERLOAD_CLOCK_SKEW_US is the two clocks
+	 * disagreeing (a clock stepped by NTP or the admin, a process run
+	 * under faketime), not a queue.  Such a sample says nothing.
+	 */
+	if (delay_us < 0 || delay_us > OVERLOAD_CLOCK_SKEW_US)
 		return;
 	limit = (int64_t)cfg->delay_ms * 1000;
 	if (ovl.forgive_until != 0 && !ovl.delayed) {

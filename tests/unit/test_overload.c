@@ -176,6 +176,16 @@ START_TEST(test_a_stall_caught_up_within_the_limit_refuses_nothing)
 }
 END_TEST
 
+/* Kernel and process clocks apart (faketime, a clock step): no wait. */
+START_TEST(test_clocks_that_disagree_are_not_a_queue)
+{
+	fall_behind(198827000000LL);
+	fall_behind(-5000000);
+	ck_assert_int_eq(admit("INVITE", "202"), OVERLOAD_ADMIT);
+	ck_assert_int_eq(overload_active(), 0);
+}
+END_TEST
+
 /* A 3 s reload: the calls queued behind it are served, not refused. */
 START_TEST(test_backlog_of_our_own_stall_refuses_nothing)
 {
@@ -395,6 +405,7 @@ overload_suite(void)
 	    test_a_stall_caught_up_within_the_limit_refuses_nothing);
 	tcase_add_test(tc,
 	    test_backlog_of_our_own_stall_refuses_nothing);
+	tcase_add_test(tc, test_clocks_that_disagree_are_not_a_queue);
 	tcase_add_test(tc, test_delay_refuses_other_new_work_too);
 	tcase_add_test(tc, test_calls_in_progress_are_never_refused);
 	tcase_add_test(tc, test_emergency_call_is_never_refused);
