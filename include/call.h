@@ -15,6 +15,7 @@
 struct dir_entry;
 struct sip_tx;
 struct sip_msg;
+struct peer_cfg;
 struct sip_peer;
 
 /*
@@ -49,6 +50,8 @@ void	call_ack(const struct sip_msg *, const struct sip_peer *);
 void	call_cancelled(struct sip_tx *);
 void	call_ack_timeout(struct sip_tx *);
 void	call_stray_response(const struct sip_msg *, const struct sip_peer *);
+/* The peer site whose sip address src is, or NULL. */
+const struct peer_cfg *call_site_by_addr(const struct sip_peer *src);
 void	call_foreach(void (*)(const struct call_info *, void *), void *);
 size_t	call_count(void);
 /* Replace the network queries (NULL: the daemon's own). */

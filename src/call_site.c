@@ -104,25 +104,35 @@ call_site_reachable(const struct peer_cfg *p)
 const struct peer_cfg *
 call_site_from(const struct sip_peer *src, const struct sip_msg *req)
 {
-	const struct config	*conf = env->conf;
+	const struct peer_cfg	*p;
 	const char		*claim;
+
+	if ((claim = sip_msg_header(req, "X-Roam-Site")) == NULL ||
+	    (p = call_site_by_addr(src)) == NULL)
+		return (NULL);
+	if (strcmp(p->name, claim) == 0)
+		return (p);
+	log_warnx("call from site refused call=%s site=%s claimed=%s",
+	    sip_msg_callid(req) ? sip_msg_callid(req) : "-", p->name, claim);
+	return (NULL);
+}
+
+/* The peer site whose sip address src is, or NULL (call.h). */
+const struct peer_cfg *
+call_site_by_addr(const struct sip_peer *src)
+{
+	const struct config	*conf;
 	struct sip_peer		 pp;
 	size_t			 i;
 
-	if ((claim = sip_msg_header(req, "X-Roam-Site")) == NULL)
+	if (env == NULL || (conf = env->conf) == NULL)
 		return (NULL);
 	for (i = 0; i < conf->npeers; i++) {
 		if (conf->peers[i].sip.text == NULL)
 			continue;
 		sip_peer_from_cfg(&conf->peers[i].sip, &pp);
-		if (!sip_peer_equal(&pp, src))
-			continue;
-		if (strcmp(conf->peers[i].name, claim) == 0)
+		if (sip_peer_equal(&pp, src))
 			return (&conf->peers[i]);
-		log_warnx("call from site refused call=%s site=%s claimed=%s",
-		    sip_msg_callid(req) ? sip_msg_callid(req) : "-",
-		    conf->peers[i].name, claim);
-		return (NULL);
 	}
 	return (NULL);
 }

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "call.h"
 #include "config.h"
 #include "dialplan.h"
 #include "json.h"
@@ -298,26 +299,6 @@ ovl_bucket_take(const struct overload_cfg *cfg, uint64_t now)
 	return (0);
 }
 
-/* From a peer site's sip address (the peer link is never refused)? */
-static int
-ovl_from_peer_site(const struct sip_peer *src)
-{
-	const struct config	*conf;
-	struct sip_peer		 pp;
-	size_t			 i;
-
-	if (env == NULL || (conf = env->conf) == NULL)
-		return (0);
-	for (i = 0; i < conf->npeers; i++) {
-		if (conf->peers[i].sip.text == NULL)
-			continue;
-		sip_peer_from_cfg(&conf->peers[i].sip, &pp);
-		if (sip_peer_equal(&pp, src))
-			return (1);
-	}
-	return (0);
-}
-
 /* D3: an emergency call is never refused. */
 static int
 ovl_is_emergency(const struct sip_msg *m)
@@ -345,7 +326,7 @@ ovl_exempt(const struct sip_msg *m, const struct sip_peer *src,
 	if (sip_msg_header(m, "Proxy-Authorization") != NULL ||
 	    sip_msg_header(m, "Authorization") != NULL)
 		return (1);
-	if (ovl_from_peer_site(src))
+	if (call_site_by_addr(src) != NULL)
 		return (1);
 	return (invite && ovl_is_emergency(m));
 }
