@@ -32,6 +32,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "hmac.h"
 #include "hmap.h"
 #include "log.h"
 #include "rand.h"
@@ -53,9 +54,7 @@ struct auth_used {
 };
 
 static unsigned char	 auth_secret[AUTH_SECRET_LEN];
-static EVP_MD_CTX	*auth_hmac[3];	/* inner pad, outer pad, scratch */
-
-static void	auth_hmac_free(void);
+static struct hmac_key	 auth_key;	/* auth_secret's pads (hmac.c) */
 static struct hmap	*auth_used;
 static time_t		 auth_last_prune;
 static const char	*auth_last_cause = "none";
@@ -66,7 +65,7 @@ auth_init(void)
 {
 	if (RAND_bytes(auth_secret, sizeof(auth_secret)) != 1)
 		fatalx("auth: RAND_bytes failed");
-	auth_hmac_free();
+	hmac_key_init(&auth_key, auth_secret, sizeof(auth_secret));
 	if (auth_used == NULL)
 		auth_used = hmap_new();
 	auth_last_prune = 0;
@@ -78,7 +77,7 @@ auth_shutdown(void)
 {
 	hmap_free(auth_used, free);
 	auth_used = NULL;
-	auth_hmac_free();
+	hmac_key_clear(&auth_key);
 	explicit_bzero(auth_secret, sizeof(auth_secret));
 }
 
@@ -150,69 +149,13 @@ auth_response(const char *ha1, const char *nonce, const char *nc,
 		auth_md5_join(out, 3, ha1, nonce, ha2);
 }
 
-/*
- * HMAC-SHA256 (RFC 2104) under auth_secret with the key's inner and outer
- * pads hashed once: every challenge and every authenticated request
- * computes one, and HMAC() fetched the digest and keyed it again each
- * time, several times the cost of the two hashes themselves.
- */
-static void
-auth_hmac_init(void)
-{
-	unsigned char	 pad[64];
-	EVP_MD		*sha;
-	size_t		 i;
-	int		 k;
-
-	if ((sha = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		fatalx("auth: SHA-256 unavailable");
-	for (k = 0; k < 3; k++) {
-		if (auth_hmac[k] == NULL &&
-		    (auth_hmac[k] = EVP_MD_CTX_new()) == NULL)
-			fatalx("auth: EVP_MD_CTX_new failed");
-	}
-	for (k = 0; k < 2; k++) {
-		memset(pad, k == 0 ? 0x36 : 0x5c, sizeof(pad));
-		for (i = 0; i < sizeof(auth_secret); i++)
-			pad[i] ^= auth_secret[i];
-		if (EVP_DigestInit_ex(auth_hmac[k], sha, NULL) != 1 ||
-		    EVP_DigestUpdate(auth_hmac[k], pad, sizeof(pad)) != 1)
-			fatalx("auth: SHA-256 failed");
-	}
-	explicit_bzero(pad, sizeof(pad));
-	EVP_MD_free(sha);
-}
-
-/* Free the keyed contexts (the secret is going). */
-static void
-auth_hmac_free(void)
-{
-	int	k;
-
-	for (k = 0; k < 3; k++) {
-		EVP_MD_CTX_free(auth_hmac[k]);
-		auth_hmac[k] = NULL;
-	}
-}
-
 /* The HMAC part of a nonce over its prefix (time and random hex). */
 static void
 auth_nonce_mac(const char *prefix, char out[2 * AUTH_MAC_LEN + 1])
 {
-	unsigned char	 inner[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
-	unsigned int	 len = 0;
-	EVP_MD_CTX	*t;
+	unsigned char	 mac[HMAC_SHA256_LEN];
 
-	if (auth_hmac[0] == NULL)
-		auth_hmac_init();
-	t = auth_hmac[2];
-	if (EVP_MD_CTX_copy_ex(t, auth_hmac[0]) != 1 ||
-	    EVP_DigestUpdate(t, prefix, AUTH_PFX_HEX) != 1 ||
-	    EVP_DigestFinal_ex(t, inner, &len) != 1 ||
-	    EVP_MD_CTX_copy_ex(t, auth_hmac[1]) != 1 ||
-	    EVP_DigestUpdate(t, inner, len) != 1 ||
-	    EVP_DigestFinal_ex(t, mac, &len) != 1)
-		fatalx("auth: HMAC failed");
+	hmac_sha256(&auth_key, prefix, AUTH_PFX_HEX, mac);
 	auth_hex(mac, AUTH_MAC_LEN, out);
 }
 

@@ -10,7 +10,7 @@
  * present in every build we ship; the EVP equivalent (EVP_MD_CTX_copy_ex
  * per iteration) is as slow as PKCS5_PBKDF2_HMAC.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_Transform: see above */
 
 #include <sys/types.h>
 
@@ -20,9 +20,10 @@
 #include <openssl/sha.h>
 
 #include "db_hash.h"
+#include "hmac.h"
 
-#define HMAC_BLOCK	SHA256_CBLOCK		/* 64 */
-#define HMAC_OUT	SHA256_DIGEST_LENGTH	/* 32 */
+#define HMAC_BLOCK	HMAC_SHA256_BLOCK
+#define HMAC_OUT	HMAC_SHA256_LEN
 
 /* The big-endian digest held in a SHA-256 state's chaining value. */
 static void
@@ -36,30 +37,6 @@ db_hash_state(const SHA256_CTX *c, unsigned char *out)
 		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
 		out[4 * i + 3] = (unsigned char)c->h[i];
 	}
-}
-
-/* The SHA-256 states after one block of key ^ ipad and key ^ opad. */
-static void
-db_hash_key(const char *pw, size_t pwlen, SHA256_CTX *in, SHA256_CTX *out)
-{
-	unsigned char	 key[HMAC_BLOCK], pad[HMAC_BLOCK];
-	size_t		 i;
-
-	memset(key, 0, sizeof(key));
-	if (pwlen > HMAC_BLOCK)
-		SHA256((const unsigned char *)pw, pwlen, key);
-	else
-		memcpy(key, pw, pwlen);
-	for (i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = key[i] ^ 0x36;
-	SHA256_Init(in);
-	SHA256_Update(in, pad, sizeof(pad));
-	for (i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = key[i] ^ 0x5c;
-	SHA256_Init(out);
-	SHA256_Update(out, pad, sizeof(pad));
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(pad, sizeof(pad));
 }
 
 /*
@@ -111,23 +88,22 @@ int
 db_pbkdf2_sha256(const char *pw, size_t pwlen, const unsigned char *salt,
     size_t saltlen, long iter, unsigned char *out, size_t outlen)
 {
-	SHA256_CTX	 in, outer;
+	struct hmac_key	 k;
 	unsigned char	 t[HMAC_OUT];
 	unsigned long	 idx;
 	size_t		 n;
 
 	if (pw == NULL || salt == NULL || iter < 1 || outlen == 0)
 		return (-1);
-	db_hash_key(pw, pwlen, &in, &outer);
+	hmac_key_init(&k, pw, pwlen);
 	for (idx = 1; outlen > 0; idx++) {
-		db_hash_block(&in, &outer, salt, saltlen, idx, iter, t);
+		db_hash_block(&k.in, &k.out, salt, saltlen, idx, iter, t);
 		n = outlen < HMAC_OUT ? outlen : HMAC_OUT;
 		memcpy(out, t, n);
 		out += n;
 		outlen -= n;
 	}
 	OPENSSL_cleanse(t, sizeof(t));
-	OPENSSL_cleanse(&in, sizeof(in));
-	OPENSSL_cleanse(&outer, sizeof(outer));
+	hmac_key_clear(&k);
 	return (0);
 }

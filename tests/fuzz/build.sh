@@ -64,7 +64,7 @@ srcs() {
 	config) echo "config.c config_users.c config_util.c config_walk.c" \
 	    "hmap.c log.c xmalloc.c" ;;
 	dialplan) echo "dialplan.c" ;;
-	auth) echo "auth.c hmap.c rand.c sip_msg.c sip_scan.c log.c" \
+	auth) echo "auth.c hmac.c hmap.c rand.c sip_msg.c sip_scan.c log.c" \
 	    "xmalloc.c" ;;
 	# Not log.c: the target's own log stubs abort on fatal().
 	peer_frame) echo "peer.c peer_net.c peer_frame.c peer_tls.c json.c" \
