@@ -47,6 +47,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "db_ckpt.h"
 #include "db_hash.h"
 #include "hmap.h"
 #include "log.h"
@@ -495,6 +496,7 @@ db_setup(struct event_base *base, char **cause)
 	}
 	if (base == NULL)
 		return (0);
+	db_ckpt_start(db_handle);
 	db_commit_ev = event_new(base, -1, 0, db_commit_cb, NULL);
 	if (db_commit_ev == NULL) {
 		xasprintf(cause, "event_new failed");
@@ -542,6 +544,7 @@ db_close(void)
 		return;
 	db_flush();
 	db_flush();		/* what the last hooks wrote */
+	db_ckpt_stop(db_handle);
 	if (db_commit_ev != NULL) {
 		event_free(db_commit_ev);
 		db_commit_ev = NULL;
