@@ -35,6 +35,7 @@
 
 #include "log.h"
 #include "sip_msg.h"
+#include "sip_pool.h"
 #include "sip_scan.h"
 #include "xmalloc.h"
 
@@ -135,6 +136,7 @@ msg_parser_init(void)
 {
 	if (msg_parser_ready)
 		return;
+	sip_pool_install();
 	parser_init();
 	osip_trace_initialize_func(TRACE_LEVEL0, msg_osip_trace);
 	msg_parser_ready = 1;

@@ -59,13 +59,13 @@ LSSL=$(pc --libs openssl); LSSL=${LSSL:--lssl -lcrypto}
 # The module sources and libraries of each target.
 srcs() {
 	case $1 in
-	sip_msg) echo "sip_msg.c sip_scan.c rand.c log.c xmalloc.c" ;;
+	sip_msg) echo "sip_msg.c sip_pool.c sip_scan.c rand.c log.c xmalloc.c" ;;
 	sdp) echo "sip_sdp.c" ;;
 	config) echo "config.c config_users.c config_util.c config_walk.c" \
 	    "hmap.c log.c xmalloc.c" ;;
 	dialplan) echo "dialplan.c" ;;
-	auth) echo "auth.c hmac.c hmap.c rand.c sip_msg.c sip_scan.c log.c" \
-	    "xmalloc.c" ;;
+	auth) echo "auth.c hmac.c hmap.c rand.c sip_msg.c sip_pool.c sip_scan.c" \
+	    "log.c xmalloc.c" ;;
 	# Not log.c: the target's own log stubs abort on fatal().
 	peer_frame) echo "peer.c peer_net.c peer_frame.c peer_tls.c json.c" \
 	    "xmalloc.c" ;;
