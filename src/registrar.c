@@ -601,7 +601,9 @@ registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
 {
 	struct reg_entry	*re;
 	const char		*ua = sip_msg_header(req, "User-Agent");
+	const char		*callid;
 	char			 src[80];
+	int			 refresh;
 
 	registrar_src(tx, src, sizeof(src));
 	re = registrar_find(registrar_aor(ext, 0), u->uri);
@@ -612,6 +614,11 @@ registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
 	}
 	if (u->expires == 0)
 		return (re != NULL ? registrar_unregister(re, src, req) : 0);
+	/* A refresh from where the phone already was is not news for the
+	 * admin (a phone refreshes every few minutes; a storm of them is
+	 * thousands a second): debug.  A new binding or a move is info. */
+	refresh = re != NULL && (sip_tx_peer(tx) == NULL ||
+	    sip_peer_equal(&re->b.peer, sip_tx_peer(tx)));
 	if (re == NULL)
 		re = registrar_add(ext, u->uri);
 	if (sip_tx_peer(tx) != NULL)
@@ -623,9 +630,13 @@ registrar_apply(struct sip_tx *tx, const struct sip_msg *req,
 	registrar_arm(re, now);
 	if (registrar_persist(re) != 0)
 		return (-1);
-	log_info("register ok ext=%s contact=%s expires=%d src=%s call=%s",
-	    ext, u->uri, u->expires, src, re->b.callid != NULL ?
-	    re->b.callid : "-");
+	callid = re->b.callid != NULL ? re->b.callid : "-";
+	if (refresh)
+		log_debug("register refresh ext=%s contact=%s expires=%d"
+		    " call=%s", ext, u->uri, u->expires, callid);
+	else
+		log_info("register ok ext=%s contact=%s expires=%d src=%s"
+		    " call=%s", ext, u->uri, u->expires, src, callid);
 	return (0);
 }
 

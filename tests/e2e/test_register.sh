@@ -26,6 +26,11 @@ esac
 [ "$exp" -gt 0 ] || fail "regs expires for 201 is $exp"
 ok "roamctl regs gives an expires for 201 ($exp)"
 assert_log "register ok ext=201"
+# A refresh from the same phone is not news: no second info line (the
+# admin's log is not flooded by phones refreshing every few minutes).
+register_ok 201 "$P201" 300
+n=$(grep -c "info site=.* register ok ext=201 " "$ROAMD_LOG" || true)
+assert_eq 1 "$n" "a refresh of 201 from the same address logs no second 'register ok'"
 
 # 2. Wrong password: 403, and 202 is not listed.
 rc=0
