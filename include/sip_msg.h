@@ -118,6 +118,8 @@ int		 sip_msg_pop_via(struct sip_msg *);
 
 /* First value of a header by name (case-insensitive), or NULL. */
 const char	*sip_msg_header(const struct sip_msg *, const char *name);
+/* Is a header there?  Cheaper than sip_msg_header(): no text built. */
+int		 sip_msg_has_header(const struct sip_msg *, const char *name);
 /* Add a header line (known headers are parsed: -1 when the value does not
  * parse, or for a second From/To/Call-ID/CSeq/Content-*; use set). */
 int		 sip_msg_add_header(struct sip_msg *, const char *name,

@@ -704,7 +704,7 @@ call_from_site(struct call *c, const struct peer_cfg *p,
 		call_reject(c, ANS_LOOP_DETECTED);
 		return;
 	}
-	if (sip_msg_header(req, "X-Roam-Breakout") != NULL) {
+	if (sip_msg_has_header(req, "X-Roam-Breakout")) {
 		call_site_breakout_in(c, p, req);
 		return;
 	}

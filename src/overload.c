@@ -323,8 +323,8 @@ ovl_exempt(const struct sip_msg *m, const struct sip_peer *src,
 		return (1);
 	if (sip_msg_to_tag(m) != NULL)
 		return (1);
-	if (sip_msg_header(m, "Proxy-Authorization") != NULL ||
-	    sip_msg_header(m, "Authorization") != NULL)
+	if (sip_msg_has_header(m, "Proxy-Authorization") ||
+	    sip_msg_has_header(m, "Authorization"))
 		return (1);
 	if (call_site_by_addr(src) != NULL)
 		return (1);

@@ -1168,6 +1168,28 @@ sip_msg_header(const struct sip_msg *msg, const char *name)
 	return NULL;
 }
 
+/* Is there a header name?  sip_msg_header() without building its text. */
+int
+sip_msg_has_header(const struct sip_msg *msg, const char *name)
+{
+	const struct msg_hdesc	*d;
+	const char		*alt;
+	osip_header_t		*h;
+	int			 i;
+
+	if (msg == NULL || name == NULL)
+		return (0);
+	if ((d = msg_hdesc(name)) != NULL)
+		return (msg_hdr_nth(msg->m, d, 0) != NULL);
+	alt = msg_compact(name);
+	for (i = 0; (h = osip_list_get(&msg->m->headers, i)) != NULL; i++) {
+		if (h->hname != NULL && (strcasecmp(h->hname, name) == 0 ||
+		    (alt != NULL && strcasecmp(h->hname, alt) == 0)))
+			return (1);
+	}
+	return (0);
+}
+
 int
 sip_msg_add_header(struct sip_msg *msg, const char *name, const char *value)
 {

@@ -8,12 +8,15 @@
  * under load most of them went through its bins: malloc and free were a
  * quarter of roamd's CPU per registration.  osip lets us give it its own
  * allocator: pieces of up to SIP_POOL_MAX bytes come from per-size free
- * lists (16-byte steps), larger ones from malloc.
+ * lists, larger ones from malloc.
  *
  * Each piece has a 16-byte header naming its size class, so a piece can
  * be freed without knowing its size and realloc can grow it in place up
- * to its class.  A list keeps at most SIP_POOL_KEEP pieces; beyond that
- * they go back to malloc, so a burst cannot pin memory for ever.
+ * to its class.  Classes go in 16-byte steps up to 512 bytes, then double
+ * up to 4 KiB (the copy of a whole message osip parses, the text it
+ * serialises into).  A list keeps at most SIP_POOL_KEEP pieces or
+ * SIP_POOL_KEEPB bytes; beyond that they go back to malloc, so a burst
+ * cannot pin memory for ever.
  *
  * Builds with AddressSanitizer keep osip on malloc: a use after free
  * inside a reused piece would otherwise go unseen.
@@ -30,9 +33,12 @@
 #include "xmalloc.h"
 
 #define SIP_POOL_STEP	16
-#define SIP_POOL_MAX	512			/* bytes in the largest class */
-#define SIP_POOL_NCLASS	(SIP_POOL_MAX / SIP_POOL_STEP + 1)
-#define SIP_POOL_KEEP	1024			/* pieces kept per class */
+#define SIP_POOL_SMALL	512		/* classes in 16-byte steps up to here */
+#define SIP_POOL_NSMALL	(SIP_POOL_SMALL / SIP_POOL_STEP)
+#define SIP_POOL_MAX	4096		/* then doubling up to here */
+#define SIP_POOL_NCLASS	(SIP_POOL_NSMALL + 4)
+#define SIP_POOL_KEEP	1024		/* pieces kept per class, at most */
+#define SIP_POOL_KEEPB	(128 * 1024)	/* and bytes kept per class */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SIP_POOL_OFF	1
@@ -59,12 +65,30 @@ struct pool_free {
 
 static struct pool_free	*pool_lists[SIP_POOL_NCLASS];
 
+/* The class of an n-byte piece; 0 for one too large to pool. */
 static size_t
 pool_class(size_t n)
 {
+	size_t	 cls = SIP_POOL_NSMALL, size = SIP_POOL_SMALL;
+
+	if (n <= SIP_POOL_SMALL)
+		return (n == 0 ? 1 : (n + SIP_POOL_STEP - 1) / SIP_POOL_STEP);
 	if (n > SIP_POOL_MAX)
 		return (0);
-	return (n == 0 ? 1 : (n + SIP_POOL_STEP - 1) / SIP_POOL_STEP);
+	while (size < n) {
+		size *= 2;
+		cls++;
+	}
+	return (cls);
+}
+
+/* The bytes a piece of class cls (not 0) holds. */
+static size_t
+pool_size(size_t cls)
+{
+	if (cls <= SIP_POOL_NSMALL)
+		return (cls * SIP_POOL_STEP);
+	return ((size_t)SIP_POOL_SMALL << (cls - SIP_POOL_NSMALL));
 }
 
 static void *
@@ -82,7 +106,7 @@ pool_malloc(size_t n)
 	}
 	if (n > SIZE_MAX - sizeof(*h))
 		return (NULL);
-	h = malloc(sizeof(*h) + (cls != 0 ? cls * SIP_POOL_STEP : n));
+	h = malloc(sizeof(*h) + (cls != 0 ? pool_size(cls) : n));
 	if (h == NULL)
 		return (NULL);
 	h->cls = cls;
@@ -99,7 +123,8 @@ pool_free(void *p)
 	if (p == NULL)
 		return;
 	h = (struct pool_hdr *)p - 1;
-	if (h->cls != 0 && pool_kept[h->cls] < SIP_POOL_KEEP) {
+	if (h->cls != 0 && pool_kept[h->cls] < SIP_POOL_KEEP &&
+	    pool_kept[h->cls] * pool_size(h->cls) < SIP_POOL_KEEPB) {
 		f->next = pool_lists[h->cls];
 		pool_lists[h->cls] = f;
 		pool_kept[h->cls]++;
@@ -117,7 +142,7 @@ pool_realloc(void *p, size_t n)
 	if (p == NULL)
 		return (pool_malloc(n));
 	h = (struct pool_hdr *)p - 1;
-	if (h->cls != 0 && n <= h->cls * SIP_POOL_STEP)
+	if (h->cls != 0 && n <= pool_size(h->cls))
 		return (p);
 	if (h->cls == 0) {
 		if (n > SIZE_MAX - sizeof(*h) ||
@@ -127,7 +152,7 @@ pool_realloc(void *p, size_t n)
 	}
 	if ((q = pool_malloc(n)) == NULL)
 		return (NULL);
-	memcpy(q, p, h->cls * SIP_POOL_STEP);
+	memcpy(q, p, pool_size(h->cls));
 	pool_free(p);
 	return (q);
 }

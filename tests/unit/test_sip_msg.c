@@ -169,7 +169,7 @@ START_TEST(test_many_messages_through_the_osip_pool)
 	if (st.installed) {
 		/* Most pieces were reused; few came from malloc. */
 		ck_assert_uint_gt(st.reused, 20 * st.fresh);
-		ck_assert_uint_le(st.kept, 33 * 1024);
+		ck_assert_uint_le(st.kept, 36 * 1024);
 	}
 }
 END_TEST
@@ -209,6 +209,11 @@ START_TEST(test_register_parses_with_every_accessor)
 	ck_assert_int_eq(sip_msg_expires(m), 3600);
 	ck_assert_int_eq(sip_msg_max_forwards(m), 70);
 	ck_assert_str_eq(sip_msg_header(m, "user-agent"), "TestPhone/1.0");
+	ck_assert(sip_msg_has_header(m, "authorization"));
+	ck_assert(sip_msg_has_header(m, "User-Agent"));
+	ck_assert(sip_msg_has_header(m, "t"));
+	ck_assert(!sip_msg_has_header(m, "Proxy-Authorization"));
+	ck_assert(!sip_msg_has_header(m, "X-Absent"));
 	ck_assert_str_eq(sip_msg_header(m, "Call-ID"),
 	    "a84b4c76e66710@pc33.example.net");
 	ck_assert_str_eq(sip_msg_header(m, "CSeq"), "314159 REGISTER");
