@@ -155,6 +155,7 @@ static const char *
 msg_intern(const struct sip_msg *cmsg, const char *s, size_t n)
 {
 	struct sip_msg	*msg = (struct sip_msg *)cmsg;
+	char		*p;
 	size_t		 i;
 
 	for (i = 0; i < msg->npool; i++) {
@@ -167,7 +168,12 @@ msg_intern(const struct sip_msg *cmsg, const char *s, size_t n)
 		msg->pool = xreallocarray(msg->pool, msg->poolsz,
 		    sizeof *msg->pool);
 	}
-	msg->pool[msg->npool] = xstrndup(s, n);
+	/* From osip's allocator: the pool's free lists (sip_pool.c). */
+	if ((p = osip_malloc(n + 1)) == NULL)
+		fatal("%s", __func__);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	msg->pool[msg->npool] = p;
 	return msg->pool[msg->npool++];
 }
 
@@ -227,7 +233,7 @@ sip_msg_free(struct sip_msg *msg)
 	if (msg->m != NULL)
 		osip_message_free(msg->m);
 	for (i = 0; i < msg->npool; i++)
-		free(msg->pool[i]);
+		osip_free(msg->pool[i]);
 	free(msg->pool);
 	free(msg);
 }
