@@ -72,6 +72,7 @@ struct sip_msg	*sip_msg_clone(const struct sip_msg *);
 /* Serialise; returns a malloc'd, NUL-terminated text (*len without the
  * NUL) the caller free()s, or NULL. */
 char		*sip_msg_serialize(const struct sip_msg *, size_t *len);
+char		*sip_msg_serialize_pooled(const struct sip_msg *, size_t *);
 
 int		 sip_msg_is_request(const struct sip_msg *);
 const char	*sip_msg_method(const struct sip_msg *);	/* requests */

@@ -122,6 +122,8 @@ static const char *msg_compacts[][2] = {
 static int	msg_parser_ready;
 
 static int	msg_check_writable(const osip_message_t *, const char **);
+static char	*msg_serialize(const struct sip_msg *, size_t *,
+		    void *(*)(size_t));
 
 /* Swallow osip's traces: our callers log the cause instead. */
 static void
@@ -519,6 +521,21 @@ sip_msg_clone(const struct sip_msg *msg)
 char *
 sip_msg_serialize(const struct sip_msg *msg, size_t *len)
 {
+	return (msg_serialize(msg, len, xmalloc));
+}
+
+/* The same text in memory from the pool (sip_pool_free() it): what a
+ * transaction keeps for retransmissions. */
+char *
+sip_msg_serialize_pooled(const struct sip_msg *msg, size_t *len)
+{
+	return (msg_serialize(msg, len, sip_pool_alloc));
+}
+
+static char *
+msg_serialize(const struct sip_msg *msg, size_t *len,
+    void *(*alloc)(size_t))
+{
 	char	*s, *r;
 	size_t	 n;
 
@@ -528,7 +545,7 @@ sip_msg_serialize(const struct sip_msg *msg, size_t *len)
 	osip_message_force_update(msg->m);
 	if (osip_message_to_str(msg->m, &s, &n) != 0)
 		return NULL;
-	r = xmalloc(n + 1);
+	r = alloc(n + 1);
 	memcpy(r, s, n);
 	r[n] = '\0';
 	osip_free(s);

@@ -7,21 +7,28 @@
  * same way.  glibc's per-size cache holds only seven pieces of a size, so
  * under load most of them went through its bins: malloc and free were a
  * quarter of roamd's CPU per registration.  osip lets us give it its own
- * allocator: pieces of up to SIP_POOL_MAX bytes come from per-size free
- * lists, larger ones from malloc.
+ * allocator: pieces of up to SIP_POOL_MAX bytes come from slabs of one
+ * size class each, larger ones from malloc.  The transactions' own
+ * objects come from here too (sip_pool_alloc()).
  *
- * Each piece has a 16-byte header naming its size class, so a piece can
- * be freed without knowing its size and realloc can grow it in place up
- * to its class.  Classes go in 16-byte steps up to 512 bytes, then double
- * up to 4 KiB (the copy of a whole message osip parses, the text it
- * serialises into).  A list keeps at most SIP_POOL_KEEP pieces or
- * SIP_POOL_KEEPB bytes; beyond that they go back to malloc, so a burst
- * cannot pin memory for ever.
+ * Classes go in 16-byte steps up to 512 bytes, then double up to 4 KiB
+ * (the copy of a whole message osip parses, the text it serialises
+ * into).  Each piece has a 16-byte header naming its class, so it can be
+ * freed without knowing its size and realloc can grow it in place.
+ *
+ * Slabs are 64 KiB, mmap'd and aligned, so a piece finds its slab from
+ * its address.  A slab whose last piece is freed goes back to the system
+ * (one empty slab per class is kept).  That is the other half of the
+ * point: short-lived pieces no longer sit between the heap's long-lived
+ * objects (bindings, users), where after a registration storm they left
+ * holes glibc could not give back, and the RSS stayed at the storm's peak.
  *
  * Builds with AddressSanitizer keep osip on malloc: a use after free
  * inside a reused piece would otherwise go unseen.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/queue.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 
 #include <osipparser2/osip_port.h>
 
+#include "log.h"
 #include "sip_pool.h"
 #include "xmalloc.h"
 
@@ -37,8 +45,7 @@
 #define SIP_POOL_NSMALL	(SIP_POOL_SMALL / SIP_POOL_STEP)
 #define SIP_POOL_MAX	4096		/* then doubling up to here */
 #define SIP_POOL_NCLASS	(SIP_POOL_NSMALL + 4)
-#define SIP_POOL_KEEP	1024		/* pieces kept per class, at most */
-#define SIP_POOL_KEEPB	(128 * 1024)	/* and bytes kept per class */
+#define SIP_POOL_SLAB	(64 * 1024)	/* bytes per slab, aligned so */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SIP_POOL_OFF	1
@@ -48,7 +55,6 @@
 #endif
 #endif
 
-static unsigned int	 pool_kept[SIP_POOL_NCLASS];
 static int		 pool_installed;
 static struct sip_pool_stats pool_stats;
 
@@ -63,7 +69,22 @@ struct pool_free {
 	struct pool_free	*next;
 };
 
-static struct pool_free	*pool_lists[SIP_POOL_NCLASS];
+/* At the start of each slab: the pieces of one class follow. */
+struct pool_slab {
+	LIST_ENTRY(pool_slab)	 entry;		/* in pool_room[cls] */
+	struct pool_free	*free;		/* freed pieces */
+	char			*fresh;		/* never used from here */
+	char			*end;
+	size_t			 cls;
+	unsigned int		 live;
+	int			 listed;
+	char			 pad[8];
+};
+_Static_assert(sizeof(struct pool_slab) % 16 == 0, "pieces stay aligned");
+
+LIST_HEAD(pool_slabs, pool_slab);
+static struct pool_slabs pool_room[SIP_POOL_NCLASS];	/* slabs with room */
+static int		 pool_spare[SIP_POOL_NCLASS];	/* empty slabs kept */
 
 /* The class of an n-byte piece; 0 for one too large to pool. */
 static size_t
@@ -91,26 +112,112 @@ pool_size(size_t cls)
 	return ((size_t)SIP_POOL_SMALL << (cls - SIP_POOL_NSMALL));
 }
 
+/* A new slab for class cls, SIP_POOL_SLAB-aligned (mmap'd apart from the
+ * heap, so it goes back to the system when its last piece is freed). */
+static struct pool_slab *
+pool_slab_new(size_t cls)
+{
+	struct pool_slab	*sl;
+	char			*p, *a;
+	size_t			 pre;
+
+	p = mmap(NULL, 2 * SIP_POOL_SLAB, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return (NULL);
+	a = (char *)(((uintptr_t)p + SIP_POOL_SLAB - 1) &
+	    ~(uintptr_t)(SIP_POOL_SLAB - 1));
+	pre = a - p;
+	if (pre > 0)
+		munmap(p, pre);
+	munmap(a + SIP_POOL_SLAB, SIP_POOL_SLAB - pre);
+	sl = (struct pool_slab *)a;
+	memset(sl, 0, sizeof(*sl));
+	sl->cls = cls;
+	sl->fresh = a + sizeof(*sl);
+	sl->end = a + SIP_POOL_SLAB;
+	LIST_INSERT_HEAD(&pool_room[cls], sl, entry);
+	sl->listed = 1;
+	pool_stats.slabs++;
+	return (sl);
+}
+
+static struct pool_slab *
+pool_slab_of(struct pool_hdr *h)
+{
+	return ((struct pool_slab *)((uintptr_t)h &
+	    ~(uintptr_t)(SIP_POOL_SLAB - 1)));
+}
+
+/* A piece of class cls from the first slab with room. */
+static void *
+pool_take(size_t cls)
+{
+	struct pool_slab	*sl = LIST_FIRST(&pool_room[cls]);
+	struct pool_hdr		*h;
+	size_t			 stride = sizeof(*h) + pool_size(cls);
+
+	if (sl == NULL && (sl = pool_slab_new(cls)) == NULL)
+		return (NULL);
+	if (sl->live == 0 && sl->free != NULL)
+		pool_spare[cls]--;	/* an empty slab back in use */
+	if (sl->free != NULL) {
+		h = (struct pool_hdr *)sl->free;
+		sl->free = sl->free->next;
+	} else {
+		h = (struct pool_hdr *)sl->fresh;
+		sl->fresh += stride;
+	}
+	sl->live++;
+	if (sl->free == NULL && sl->fresh + stride > sl->end) {
+		LIST_REMOVE(sl, entry);
+		sl->listed = 0;
+	}
+	h->cls = cls;
+	pool_stats.pieces++;
+	return (h + 1);
+}
+
+/* Give a piece back to its slab; one empty slab per class is kept. */
+static void
+pool_give(struct pool_hdr *h)
+{
+	struct pool_slab	*sl = pool_slab_of(h);
+	struct pool_free	*f = (struct pool_free *)h;
+
+	f->next = sl->free;
+	sl->free = f;
+	sl->live--;
+	pool_stats.pieces--;
+	if (!sl->listed) {
+		LIST_INSERT_HEAD(&pool_room[sl->cls], sl, entry);
+		sl->listed = 1;
+	}
+	if (sl->live > 0)
+		return;
+	if (pool_spare[sl->cls] == 0) {
+		pool_spare[sl->cls]++;
+		return;
+	}
+	LIST_REMOVE(sl, entry);
+	munmap(sl, SIP_POOL_SLAB);
+	pool_stats.slabs--;
+}
+
 static void *
 pool_malloc(size_t n)
 {
 	struct pool_hdr		*h;
-	struct pool_free	*f;
 	size_t			 cls = pool_class(n);
 
-	if (cls != 0 && (f = pool_lists[cls]) != NULL) {
-		pool_lists[cls] = f->next;
-		pool_kept[cls]--;
-		pool_stats.reused++;
-		return (f);
-	}
+	if (cls != 0)
+		return (pool_take(cls));
 	if (n > SIZE_MAX - sizeof(*h))
 		return (NULL);
-	h = malloc(sizeof(*h) + (cls != 0 ? pool_size(cls) : n));
-	if (h == NULL)
+	if ((h = malloc(sizeof(*h) + n)) == NULL)
 		return (NULL);
-	h->cls = cls;
-	pool_stats.fresh++;
+	h->cls = 0;
+	pool_stats.big++;
 	return (h + 1);
 }
 
@@ -118,19 +225,16 @@ static void
 pool_free(void *p)
 {
 	struct pool_hdr		*h;
-	struct pool_free	*f = p;
 
 	if (p == NULL)
 		return;
 	h = (struct pool_hdr *)p - 1;
-	if (h->cls != 0 && pool_kept[h->cls] < SIP_POOL_KEEP &&
-	    pool_kept[h->cls] * pool_size(h->cls) < SIP_POOL_KEEPB) {
-		f->next = pool_lists[h->cls];
-		pool_lists[h->cls] = f;
-		pool_kept[h->cls]++;
-		return;
+	if (h->cls != 0)
+		pool_give(h);
+	else {
+		pool_stats.big--;
+		free(h);
 	}
-	free(h);
 }
 
 static void *
@@ -175,15 +279,38 @@ sip_pool_install(void)
 #endif
 }
 
-/* What the pool did so far (tests, profiling). */
+/* Memory for our own objects that come and go with messages (the
+ * transactions): from the pool, so they do not pin the heap. */
+void *
+sip_pool_alloc(size_t n)
+{
+	void	*p;
+
+#ifndef SIP_POOL_OFF
+	p = pool_malloc(n);
+#else
+	p = malloc(n);
+#endif
+	if (p == NULL)
+		fatal("%s: %zu bytes", __func__, n);
+	memset(p, 0, n);
+	return (p);
+}
+
+void
+sip_pool_free(void *p)
+{
+#ifndef SIP_POOL_OFF
+	pool_free(p);
+#else
+	free(p);
+#endif
+}
+
+/* What the pool holds now (tests, profiling). */
 void
 sip_pool_stats(struct sip_pool_stats *st)
 {
-	unsigned int	 i;
-
 	*st = pool_stats;
 	st->installed = pool_installed;
-	st->kept = 0;
-	for (i = 0; i < SIP_POOL_NCLASS; i++)
-		st->kept += pool_kept[i];
 }
