@@ -316,6 +316,74 @@ START_TEST(test_store_config_hashes_login_codes)
 }
 END_TEST
 
+/* The first column of the first row of sql as a number; -1 if none. */
+static long long
+query_int(const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_sqlite(), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+START_TEST(test_store_config_writes_only_what_changed)
+{
+	struct config	*conf;
+	char		*cause = NULL;
+
+	open_memory(NULL);
+	conf = make_config("201", "4321");
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+
+	/* Unchanged rows are not rewritten: a mark put in them stays. */
+	ck_assert_int_eq(sqlite3_exec(db_sqlite(), "UPDATE users SET"
+	    " dnd = 7; UPDATE extensions SET location = 'mark'", NULL, NULL,
+	    NULL), SQLITE_OK);
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(query_int("SELECT dnd FROM users"), 7);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM extensions WHERE"
+	    " location = 'mark'"), 2);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM short_codes"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM ddis"), 1);
+
+	/* A renamed user is rewritten whole, its hashed code kept. */
+	conf->users[0].name = "Alice Jones";
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM users WHERE"
+	    " number = '201' AND name = 'Alice Jones' AND dnd = 0 AND"
+	    " login_code LIKE 'pbkdf2%'"), 1);
+
+	/* A new password: that extension only is rewritten, new HA1. */
+	conf->extensions[1].password = "another-secret";
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM extensions WHERE"
+	    " location = 'mark'"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM extensions WHERE"
+	    " number = '299' AND location IS NULL"), 1);
+
+	/* Removed users and extensions are deleted. */
+	conf->nextensions = 1;
+	conf->nusers = 0;
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM extensions"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM users"), 0);
+
+	/* Reopened: the first store writes every table again. */
+	db_close();
+	open_memory(NULL);
+	conf = make_config("201", "4321");
+	ck_assert_msg(db_store_config(conf, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM users"), 1);
+	ck_assert_int_eq(query_int("SELECT count(*) FROM extensions"), 2);
+	db_close();
+}
+END_TEST
+
 START_TEST(test_store_config_keeps_registrations)
 {
 	char	*cause = NULL;
@@ -728,6 +796,7 @@ db_suite(void)
 	tcase_add_test(tc, test_login_code_hash_verify);
 	tcase_add_test(tc, test_store_config_hashes_login_codes);
 	tcase_add_test(tc, test_store_config_keeps_registrations);
+	tcase_add_test(tc, test_store_config_writes_only_what_changed);
 	tcase_add_test(tc, test_without_base_writes_commit_at_once);
 	tcase_add_test(tc, test_writes_of_one_iteration_commit_together);
 	tcase_add_test(tc, test_reopen_file_keeps_registrations);
