@@ -899,7 +899,7 @@ cfg_offset_mark(FILE *f, size_t off)
 }
 
 /* Record a libyaml parser failure at its problem mark. */
-static void
+void
 cfg_yaml_error(struct cfg_load *ld, yaml_parser_t *p, FILE *f)
 {
 	const char	*problem = p->problem != NULL ? p->problem : "bad YAML";
@@ -914,7 +914,10 @@ cfg_yaml_error(struct cfg_load *ld, yaml_parser_t *p, FILE *f)
 		cfg_err(ld, p->problem_mark, "syntax error: %s", problem);
 }
 
-/* Parse the file into ld->doc; -1 after recording why not. */
+/*
+ * Parse the file into ld->doc (freed by cfg_yaml_free()); -1 after
+ * recording why not.
+ */
 static int
 cfg_parse(struct cfg_load *ld, FILE *f)
 {
@@ -926,10 +929,8 @@ cfg_parse(struct cfg_load *ld, FILE *f)
 	if (!yaml_parser_initialize(&p))
 		fatalx("yaml_parser_initialize");
 	yaml_parser_set_input_file(&p, f);
-	if (!yaml_parser_load(&p, &ld->doc)) {
-		cfg_yaml_error(ld, &p, f);
+	if (cfg_yaml_load(ld, &p, f) != 0)
 		goto out;
-	}
 	rv = 0;
 	if ((root = yaml_document_get_root_node(&ld->doc)) == NULL) {
 		yaml_mark_t	 m = { 0, 0, 0 };
@@ -1013,6 +1014,8 @@ cfg_defaults(const char *file)
 	/* Issue 7: 20 ms of queue is well past a healthy loop's few. */
 	c->overload.delay_ms = 20;
 	c->overload.retry_after = 5;
+	c->user_index = hmap_new();
+	c->ext_index = hmap_new();
 	return (c);
 }
 
@@ -1022,9 +1025,9 @@ cfg_walk(struct cfg_load *ld)
 {
 	size_t	 i;
 
+	/* The walk indexes users and extensions as it meets them. */
 	cfg_map(ld, yaml_document_get_root_node(&ld->doc), "top level",
 	    cfg_top_keys, ld->conf);
-	config_index(ld->conf);
 	for (i = 0; i < ld->nrefs; i++) {
 		cfg_resolve(ld, &ld->refs[i]);
 		free(ld->refs[i].name);
@@ -1061,7 +1064,7 @@ config_load(const char *file, struct config_errors *errs)
 	if (cfg_parse(&ld, f) == 0) {
 		if (yaml_document_get_root_node(&ld.doc) != NULL)
 			cfg_walk(&ld);
-		yaml_document_delete(&ld.doc);
+		cfg_yaml_free(&ld);
 	}
 	fclose(f);
 	hmap_free(ld.seen, NULL);

@@ -7,6 +7,7 @@
 #define CONFIG_WALK_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <yaml.h>
 
@@ -57,6 +58,7 @@ struct cfg_load {
 	size_t			 nlics;
 	int			 tls_listener;
 	yaml_mark_t		 tls_mark;
+	struct cfg_chunk	*chunks;	/* of doc: config_yaml.c */
 };
 
 enum cfg_kind {
@@ -77,6 +79,11 @@ struct cfg_key {
 	void		(*fn)(struct cfg_load *, const struct cfg_key *,
 			    yaml_node_t *, void *, const char *);
 };
+
+/* The tree (config_yaml.c). */
+int		 cfg_yaml_load(struct cfg_load *, yaml_parser_t *, FILE *);
+void		 cfg_yaml_free(struct cfg_load *);
+void		 cfg_yaml_error(struct cfg_load *, yaml_parser_t *, FILE *);
 
 /* Errors and the tree. */
 void		 cfg_err(struct cfg_load *, yaml_mark_t, const char *, ...)
