@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_walk.h"
+#include "hmap.h"
 #include "xmalloc.h"
 
 /* A short-code feature name. */
@@ -288,6 +289,59 @@ static const struct cfg_key cfg_extension_keys[] = {
 	{ NULL, 0, 0, 0, NULL }
 };
 
+/* The line of list item i's number, for a duplicate's error. */
+static unsigned long
+cfg_number_line(struct cfg_load *ld, yaml_node_t *list, size_t i)
+{
+	yaml_node_t	*at = cfg_get(ld, cfg_item(ld, list, i), "number");
+
+	return (at != NULL ? (unsigned long)at->start_mark.line + 1 : 0);
+}
+
+/*
+ * Index extension i of list by number as the walk goes; a number seen
+ * before is an error and the first keeps it.  Users and extensions are
+ * checked here rather than by cfg_dup(): the index is needed anyway, and
+ * a second map of 200,000 names at 100,000 users cost a tenth of a
+ * reload.
+ */
+static void
+cfg_index_ext(struct cfg_load *ld, struct config *c, yaml_node_t *list,
+    size_t i)
+{
+	struct extension	*e = &c->extensions[i], *first;
+	yaml_node_t		*at;
+
+	at = cfg_get(ld, cfg_item(ld, list, i), "number");
+	if (e->number == NULL || at == NULL)
+		return;
+	if ((first = hmap_get(c->ext_index, e->number)) != NULL)
+		cfg_err(ld, at->start_mark, "duplicate extension number \"%s\" "
+		    "(first at line %lu)", e->number, cfg_number_line(ld, list,
+		    (size_t)(first - c->extensions)));
+	else
+		hmap_put(c->ext_index, e->number, e);
+}
+
+/* Index user i of list by number as the walk goes, like cfg_index_ext(). */
+static void
+cfg_index_user(struct cfg_load *ld, struct config *c, yaml_node_t *list,
+    size_t i)
+{
+	struct user	*u = &c->users[i], *first;
+	yaml_node_t	*at;
+
+	at = cfg_get(ld, cfg_item(ld, list, i), "number");
+	if (u->number == NULL || at == NULL)
+		return;
+	if ((first = hmap_get(c->user_index, u->number)) != NULL)
+		cfg_err(ld, at->start_mark, "duplicate user number \"%s\" "
+		    "(first at line %lu)", u->number, cfg_number_line(ld, list,
+		    (size_t)(first - c->users)));
+	else
+		hmap_put(c->user_index, u->number, u);
+}
+
 /* The extensions: section. */
 void
 cfg_fn_extensions(struct cfg_load *ld, const struct cfg_key *k,
@@ -308,8 +362,7 @@ cfg_fn_extensions(struct cfg_load *ld, const struct cfg_key *k,
 		e->line = item->start_mark.line + 1;
 		ictx = cfg_ctx(ld, NULL, "extension", item, "number", 0, i);
 		cfg_map(ld, item, ictx, cfg_extension_keys, e);
-		cfg_dup(ld, "extension number", e->number,
-		    cfg_get(ld, item, "number"));
+		cfg_index_ext(ld, c, v, i);
 		if (e->password != NULL && *e->password == '\0')
 			cfg_err(ld, cfg_mark(ld, item, "password"), "%s: "
 			    "password is empty", ictx);
@@ -568,7 +621,6 @@ cfg_user(struct cfg_load *ld, yaml_node_t *item, const char *ctx,
 	u->line = item->start_mark.line + 1;
 	u->forward.no_answer_time = 15;
 	cfg_map(ld, item, ctx, cfg_user_keys, u);
-	cfg_dup(ld, "user number", u->number, cfg_get(ld, item, "number"));
 	cfg_ref(ld, CFG_REF_RIGHTS, u->user_rights,
 	    cfg_get(ld, item, "user_rights"), ctx, "user_rights");
 	cfg_ref(ld, CFG_REF_RIGHTS, u->out_of_hours_user_rights,
@@ -596,6 +648,7 @@ cfg_fn_users(struct cfg_load *ld, const struct cfg_key *k, yaml_node_t *v,
 		item = cfg_item(ld, v, i);
 		ictx = cfg_ctx(ld, NULL, "user", item, "number", 0, i);
 		cfg_user(ld, item, ictx, &c->users[c->nusers++]);
+		cfg_index_user(ld, c, v, i);
 		free(ictx);
 	}
 }

@@ -836,6 +836,13 @@ START_TEST(test_duplicate_numbers)
 	    "  - { number: \"202\", password: b }\n"
 	    "  - { number: \"201\", password: c }\n",
 	    "11:15: duplicate extension number \"201\" (first at line 9)");
+	/* The first's line is its number's, not its item's. */
+	expect_error(SITE
+	    "users:\n"
+	    "  - name: Alice\n"
+	    "    number: \"201\"\n"
+	    "  - { number: \"201\", name: Bob }\n",
+	    "11:15: duplicate user number \"201\" (first at line 10)");
 }
 END_TEST
 
@@ -1324,6 +1331,29 @@ START_TEST(test_yaml_syntax_error_at_problem_mark)
 }
 END_TEST
 
+START_TEST(test_yaml_anchors_and_aliases)
+{
+	struct config	*c;
+
+	c = expect_ok(SITE
+	    "users:\n"
+	    "  - { number: \"201\", name: &n Alice }\n"
+	    "  - { number: \"202\", name: *n }\n");
+	ck_assert_str_eq(c->users[1].name, "Alice");
+	config_free(c);
+	expect_error(SITE
+	    "users:\n"
+	    "  - { number: \"201\", name: *n }\n",
+	    "9:28: syntax error: found undefined alias");
+	expect_error(SITE
+	    "users:\n"
+	    "  - { number: \"201\", name: &n Alice }\n"
+	    "  - { number: \"202\", name: &n Bob }\n",
+	    "10:28: syntax error: second occurrence found duplicate anchor;"
+	    " first occurrence");
+}
+END_TEST
+
 START_TEST(test_every_error_of_a_file_is_reported)
 {
 	struct config_errors	 errs = { NULL, 0 };
@@ -1496,6 +1526,7 @@ config_suite(void)
 	tcase_add_test(tc, test_security_defaults_and_limits);
 	tcase_add_test(tc, test_toll_fraud_limits);
 	tcase_add_test(tc, test_yaml_syntax_error_at_problem_mark);
+	tcase_add_test(tc, test_yaml_anchors_and_aliases);
 	tcase_add_test(tc, test_every_error_of_a_file_is_reported);
 	tcase_add_test(tc, test_unreadable_and_empty_files);
 	tcase_add_test(tc, test_parse_addr_and_duration);
