@@ -62,7 +62,7 @@ srcs() {
 	sip_msg) echo "sip_msg.c sip_pool.c sip_scan.c rand.c log.c xmalloc.c" ;;
 	sdp) echo "sip_sdp.c" ;;
 	config) echo "config.c config_users.c config_util.c config_walk.c" \
-	    "hmap.c log.c xmalloc.c" ;;
+	    "config_yaml.c hmap.c log.c xmalloc.c" ;;
 	dialplan) echo "dialplan.c" ;;
 	auth) echo "auth.c hmac.c hmap.c rand.c sip_msg.c sip_pool.c sip_scan.c" \
 	    "log.c xmalloc.c" ;;
