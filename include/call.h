@@ -54,6 +54,8 @@ void	call_stray_response(const struct sip_msg *, const struct sip_peer *);
 const struct peer_cfg *call_site_by_addr(const struct sip_peer *src);
 void	call_foreach(void (*)(const struct call_info *, void *), void *);
 size_t	call_count(void);
+/* Start of the oldest call in progress, 0: none. */
+time_t	call_oldest(void);
 /* Replace the network queries (NULL: the daemon's own). */
 void	call_set_net(const struct call_net *);
 

@@ -37,6 +37,8 @@ enum sip_guard_verdict {
 void	sip_guard_init(struct event_base *);
 /* Forget every source and ban. */
 void	sip_guard_shutdown(void);
+/* The config was reloaded (its exempt networks may differ). */
+void	sip_guard_reload(void);
 /*
  * Judge one received message from ss before it is parsed: buf is the raw
  * message (a response never costs a token).

@@ -663,6 +663,28 @@ call_foreach(void (*fn)(const struct call_info *, void *), void *arg)
 		hmap_foreach(call_by_caller, call_foreach_one, &fa);
 }
 
+/* Keep the earliest start of the calls seen. */
+static void
+call_oldest_one(const char *key, void *val, void *arg)
+{
+	const struct call	*c = val;
+	time_t			*oldest = arg;
+
+	if (*oldest == 0 || c->start < *oldest)
+		*oldest = c->start;
+}
+
+/* When the oldest call in progress began; 0 when there is none. */
+time_t
+call_oldest(void)
+{
+	time_t	 oldest = 0;
+
+	if (call_by_caller != NULL)
+		hmap_foreach(call_by_caller, call_oldest_one, &oldest);
+	return (oldest);
+}
+
 /* Number of calls in progress. */
 size_t
 call_count(void)

@@ -73,6 +73,7 @@ struct guard_src {
 	enum guard_reason	 reason;
 	uint64_t		 dropped;	/* while banned */
 	const struct security_cfg *exempt_cfg;	/* exempt is for */
+	uint64_t		 exempt_gen;	/* ... at that reload */
 	int			 exempt;
 };
 
@@ -88,6 +89,12 @@ static size_t			 guard_cap = SIP_GUARD_MAX_SOURCES;
 static struct event		*guard_timer;
 static uint64_t			(*guard_clock)(void);
 static const struct security_cfg *guard_limits;
+/*
+ * Bumped by every reload: a replaced config is freed later and a new one
+ * may be allocated where it was, so its address alone does not say the
+ * exempt list is the same.
+ */
+static uint64_t			 guard_gen;
 
 static uint64_t	 guard_stat_bans, guard_stat_dropped, guard_stat_scanner;
 static uint64_t	 guard_stat_auth_failed, guard_stat_evicted;
@@ -231,9 +238,10 @@ guard_exempt(struct guard_src *s, const struct security_cfg *cfg)
 {
 	size_t	 i;
 
-	if (s->exempt_cfg == cfg)
+	if (s->exempt_cfg == cfg && s->exempt_gen == guard_gen)
 		return (s->exempt);
 	s->exempt_cfg = cfg;
+	s->exempt_gen = guard_gen;
 	s->exempt = 0;
 	for (i = 0; i < cfg->nexempt; i++) {
 		if (guard_net_match(&cfg->exempt[i], &s->ss)) {
@@ -665,6 +673,13 @@ void
 sip_guard_set_clock(uint64_t (*fn)(void))
 {
 	guard_clock = fn;
+}
+
+/* The config was replaced: work out every source's exemption again. */
+void
+sip_guard_reload(void)
+{
+	guard_gen++;
 }
 
 /* Tests: limits instead of the config's (NULL: the config's). */

@@ -242,6 +242,24 @@ START_TEST(test_exempt_network_never_banned)
 }
 END_TEST
 
+/*
+ * A reload may put the new config where a freed one was: the same address
+ * with another exempt list.  The source is judged again after a reload.
+ */
+START_TEST(test_exemption_judged_again_after_reload)
+{
+	int	 i;
+
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(from("127.0.0.2", OPTIONS), SIP_GUARD_PASS);
+	lim.nexempt = 0;	/* the same limits' address, no exemption */
+	sip_guard_reload();
+	for (i = 0; i < 21; i++)
+		from("127.0.0.2", OPTIONS);
+	ck_assert_int_eq(sip_guard_banned(), 1);
+}
+END_TEST
+
 START_TEST(test_rate_zero_means_no_limit)
 {
 	int	 i;
@@ -364,6 +382,7 @@ sip_guard_suite(void)
 	tcase_add_test(tc, test_auth_failures_ban_and_are_forgotten);
 	tcase_add_test(tc, test_auth_failures_zero_never_bans);
 	tcase_add_test(tc, test_exempt_network_never_banned);
+	tcase_add_test(tc, test_exemption_judged_again_after_reload);
 	tcase_add_test(tc, test_rate_zero_means_no_limit);
 	tcase_add_test(tc, test_scanner_user_agents_dropped_and_banned);
 	tcase_add_test(tc, test_memory_is_capped);
