@@ -73,8 +73,6 @@ int	db_last_commit_ok(void);
 int	db_storage_failing(void);
 /* Writes in the open, uncommitted batch (0 when none). */
 unsigned int db_pending(void);
-/* Replace the config tables by conf in one transaction (*cause malloc'd). */
-int	db_store_config(const struct config *, char **cause);
 
 /* Insert or update the binding ext+contact; 0 or -1 (logged). */
 int	db_reg_put(const struct db_reg *);
@@ -103,15 +101,29 @@ struct sqlite3_stmt *db_prepare(const char *sql);
 void	db_bind_text(struct sqlite3_stmt *, int, const char *);
 /* Step a write inside the batch and finalize it; 0 or -1. */
 int	db_write_stmt(struct sqlite3_stmt *, const char *what);
+/* Run a script (*cause malloc'd on failure); 0 or -1. */
+int	db_exec(const char *sql, char **cause);
+/* Step a statement that returns no rows, reset it; 0 or -1 (logged). */
+int	db_step_done(struct sqlite3_stmt *, const char *what);
+/* Column text, or NULL. */
+const char *db_col_text(struct sqlite3_stmt *, int);
+/* The priority of the commit event: after every normal event. */
+#define DB_COMMIT_PRIORITY	2
+
+/* db_config.c */
+/* Replace the config tables by conf in one transaction (*cause malloc'd). */
+int	db_store_config(const struct config *, char **cause);
+/* The stored login-code hash of a configured user; 0, or -1 if none. */
+int	db_user_login_code(const char *user, char *out, size_t len);
+void	db_config_setup(struct event_base *);	/* from db_setup() */
+void	db_config_close(void);			/* from db_close() */
 
 /*
- * Login codes are stored salted and hashed (PBKDF2-HMAC-SHA256):
+ * db_hash.c: login codes are stored salted and hashed (PBKDF2-HMAC-SHA256):
  * db_login_code_hash fills out (DB_LOGIN_HASH_LEN) and returns 0 or -1;
  * db_login_code_verify returns 1 on a match, 0 otherwise.
  */
 int	db_login_code_hash(const char *code, char *out, size_t len);
 int	db_login_code_verify(const char *code, const char *stored);
-/* The stored login-code hash of a configured user; 0, or -1 if none. */
-int	db_user_login_code(const char *user, char *out, size_t len);
 
 #endif

@@ -22,4 +22,7 @@ void	hmac_key_clear(struct hmac_key *);
 void	hmac_sha256(const struct hmac_key *, const void *msg, size_t len,
 	    unsigned char out[HMAC_SHA256_LEN]);
 
+/* Lower-case hex of n bytes (a digest, a MAC, a salt) into out (2n + 1). */
+void	hmac_hex(const unsigned char *, size_t n, char *out);
+
 #endif

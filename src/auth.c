@@ -81,20 +81,6 @@ auth_shutdown(void)
 	explicit_bzero(auth_secret, sizeof(auth_secret));
 }
 
-/* Lower-case hex of n bytes into out (2n + 1). */
-static void
-auth_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* MD5 of n strings joined by ':' as 32 hex chars. */
 static void
 auth_md5_join(char out[33], int n, ...)
@@ -123,7 +109,7 @@ auth_md5_join(char out[33], int n, ...)
 	}
 	va_end(ap);
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	auth_hex(md, 16, out);
+	hmac_hex(md, 16, out);
 }
 
 /* HA1 = MD5(user:realm:password) (RFC 2617 3.2.2.2). */
@@ -156,7 +142,7 @@ auth_nonce_mac(const char *prefix, char out[2 * AUTH_MAC_LEN + 1])
 	unsigned char	 mac[HMAC_SHA256_LEN];
 
 	hmac_sha256(&auth_key, prefix, AUTH_PFX_HEX, mac);
-	auth_hex(mac, AUTH_MAC_LEN, out);
+	hmac_hex(mac, AUTH_MAC_LEN, out);
 }
 
 /* A fresh nonce issued at now. */
@@ -168,7 +154,7 @@ auth_nonce(char *buf, size_t len, time_t now)
 
 	rand_fill(rnd, sizeof(rnd));
 	snprintf(prefix, sizeof(prefix), "%016" PRIx64, (uint64_t)now);
-	auth_hex(rnd, sizeof(rnd), prefix + AUTH_TS_HEX);
+	hmac_hex(rnd, sizeof(rnd), prefix + AUTH_TS_HEX);
 	auth_nonce_mac(prefix, mac);
 	snprintf(buf, len, "%s%s", prefix, mac);
 }
@@ -392,7 +378,7 @@ auth_answer(char *buf, size_t len, const struct sip_challenge *c,
 	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return (-1);
-	auth_hex(rnd, sizeof(rnd), cnonce);
+	hmac_hex(rnd, sizeof(rnd), cnonce);
 	snprintf(ncs, sizeof(ncs), "%08x", nc);
 	auth_response(ha1, c->nonce, ncs, cnonce, "auth", method, uri, resp);
 	n = snprintf(buf, len, "Digest username=\"%s\", realm=\"%s\","

@@ -61,3 +61,17 @@ hmac_sha256(const struct hmac_key *k, const void *msg, size_t len,
 	SHA256_Final(out, &c);
 	OPENSSL_cleanse(&c, sizeof(c));
 }
+
+/* Lower-case hex of n bytes into out (2n + 1). */
+void
+hmac_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
