@@ -72,8 +72,7 @@ struct guard_src {
 	time_t			 until_wall;
 	enum guard_reason	 reason;
 	uint64_t		 dropped;	/* while banned */
-	const struct security_cfg *exempt_cfg;	/* exempt is for */
-	uint64_t		 exempt_gen;	/* ... at that reload */
+	uint64_t		 exempt_gen;	/* guard_gen exempt is for */
 	int			 exempt;
 };
 
@@ -90,11 +89,13 @@ static struct event		*guard_timer;
 static uint64_t			(*guard_clock)(void);
 static const struct security_cfg *guard_limits;
 /*
- * Bumped by every reload: a replaced config is freed later and a new one
- * may be allocated where it was, so its address alone does not say the
- * exempt list is the same.
+ * The limits' version, bumped whenever they may have changed (a reload,
+ * a test's limits): a source's exemption is worked out again then.  Not
+ * the limits' address: a reload frees the replaced config later, and a
+ * new one may be allocated where it was.  0 is never current, so a new
+ * source (exempt_gen 0) is always judged.
  */
-static uint64_t			 guard_gen;
+static uint64_t			 guard_gen = 1;
 
 static uint64_t	 guard_stat_bans, guard_stat_dropped, guard_stat_scanner;
 static uint64_t	 guard_stat_auth_failed, guard_stat_evicted;
@@ -232,15 +233,14 @@ guard_net_match(const struct cfg_net *n, const struct sockaddr_storage *ss)
 	return ((a[bytes] & mask) == (n->addr[bytes] & mask));
 }
 
-/* Is s exempt from bans under cfg?  Cached until the config changes. */
+/* Is s exempt from bans under cfg?  Cached until the limits change. */
 static int
 guard_exempt(struct guard_src *s, const struct security_cfg *cfg)
 {
 	size_t	 i;
 
-	if (s->exempt_cfg == cfg && s->exempt_gen == guard_gen)
+	if (s->exempt_gen == guard_gen)
 		return (s->exempt);
-	s->exempt_cfg = cfg;
 	s->exempt_gen = guard_gen;
 	s->exempt = 0;
 	for (i = 0; i < cfg->nexempt; i++) {
@@ -687,6 +687,7 @@ void
 sip_guard_set_limits(const struct security_cfg *cfg)
 {
 	guard_limits = cfg;
+	guard_gen++;
 }
 
 /* Tests: remember at most cap sources (0: the default). */
