@@ -478,6 +478,21 @@ assert_sipp_ok()
 	ok "$2"
 }
 
+# Phone 201 (Alice Smith) calls EXT, whose phone answers and must see
+# Alice's identity; WHAT names the call in the report, CALLEE_WHAT the
+# answer (default "EXT answered").  CALL_HOLD_MS applies as to phone_call.
+# Usage: call_answered EXT WHAT [CALLEE_WHAT]
+call_answered()
+{
+	local ext=$1 what=$2 callee rc=0
+	phone_uas "$ext" uas_answer.xml -set from_user 201 \
+	    -set from_name "Alice Smith"
+	callee=$SIPP_PID
+	phone_call 201 "$ext" || rc=$?
+	assert_sipp_ok "$rc" "$what"
+	expect_sipp_bg_ok "$callee" "${3:-$ext answered}"
+}
+
 # Phone EXT calls NUMBER in the background (sets SIPP_PID); as phone_call.
 phone_call_bg()
 {

@@ -23,12 +23,8 @@ expect_sipp_bg_ok "$callee" "202 saw \"Alice Smith\" <sip:201@...>, answered, go
 assert_no_calls
 
 # A second call right after the first works the same way.
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "a second call from 201 to 202 is answered"
-expect_sipp_bg_ok "$callee" "202 answered the second call"
+call_answered 202 "a second call from 201 to 202 is answered" \
+    "202 answered the second call"
 assert_no_calls
 
 roamd_alive || fail "roamd died"

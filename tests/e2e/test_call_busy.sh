@@ -17,12 +17,7 @@ expect_sipp_bg_ok "$callee" "202's phone said 486 and got its ACK"
 assert_no_calls
 
 # After the busy attempt the same callee can be reached again.
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "201 calls 202 again and is answered"
-expect_sipp_bg_ok "$callee" "202 answered"
+call_answered 202 "201 calls 202 again and is answered"
 assert_no_calls
 
 roamd_alive || fail "roamd died"

@@ -22,12 +22,7 @@ assert_eq "start,answer,end,talk_s,caller_user,caller_device,caller_number,calle
     "$(rctl cdr --csv)" "no call yet: the CSV is only its header"
 
 # An answered call.
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-CALL_HOLD_MS=1500 phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "201 calls 202 and is answered"
-expect_sipp_bg_ok "$callee" "202 answered"
+CALL_HOLD_MS=1500 call_answered 202 "201 calls 202 and is answered"
 assert_no_calls
 sleep 1.1
 t_mid=$(date +%s)

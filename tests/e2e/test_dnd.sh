@@ -51,12 +51,8 @@ assert_no_calls
 # DND off: Bob's own phone rings and answers.
 feature_ok 202 '*09' "Bob turns DND off"
 assert_user 202 'd["dnd"]' false "Bob's DND is off"
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "Alice's call to Bob is answered"
-expect_sipp_bg_ok "$callee" "Bob's own phone 202 rang and answered"
+call_answered 202 "Alice's call to Bob is answered" \
+    "Bob's own phone 202 rang and answered"
 assert_no_calls
 
 roamd_alive || fail "roamd died"

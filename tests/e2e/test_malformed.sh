@@ -42,12 +42,7 @@ done
 ok "not overloaded after the flood"
 
 register_ok 202 "$(phone_port 202)"
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "201 calls 202 after the fuzzing"
-expect_sipp_bg_ok "$callee" "202 answered"
+call_answered 202 "201 calls 202 after the fuzzing"
 assert_no_calls
 
 stop_roamd

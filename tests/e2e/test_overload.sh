@@ -76,12 +76,8 @@ assert_no_calls
 
 # The flood is over: an ordinary call goes through at once.
 sleep 1
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "after the flood 201 calls 202 and is answered"
-expect_sipp_bg_ok "$callee" "202 answered the call after the flood"
+call_answered 202 "after the flood 201 calls 202 and is answered" \
+    "202 answered the call after the flood"
 assert_no_calls
 
 roamd_alive || fail "roamd died"

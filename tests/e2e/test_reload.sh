@@ -37,12 +37,7 @@ assert_contains "$(reg_contacts 201)" "127.0.0.1:$(phone_port 201)" \
     "201's binding survived the reload"
 
 # The new user can be called.
-phone_uas 204 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 204 || rc=$?
-assert_sipp_ok "$rc" "201 calls the new user 204"
-expect_sipp_bg_ok "$callee" "204 answered"
+call_answered 204 "201 calls the new user 204"
 
 # A broken config: refused with the error, the old config keeps serving.
 cp "$CFG" "$T/good.yaml"

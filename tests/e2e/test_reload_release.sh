@@ -48,12 +48,7 @@ assert_log "reload: replaced config freed users=[0-9]+ replaced_s=[0-9]+"
 roamd_alive || fail "roamd died freeing the replaced config"
 register_ok 204 "$(phone_port 204)"
 register_ok 201 "$(phone_port 201)"
-phone_uas 204 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 204 || rc=$?
-assert_sipp_ok "$rc" "201 calls 204 after the old config was freed"
-expect_sipp_bg_ok "$callee" "204 answered"
+call_answered 204 "201 calls 204 after the old config was freed"
 name=$(rctl --json user 204 | json_eval 'd["name"]')
 assert_eq "Dave Green" "$name" "roamctl user 204 after the old config was freed"
 rctl reload >/dev/null || fail "a second reload failed"

@@ -176,12 +176,7 @@ flooder=$!
 E2E_PIDS+=("$flooder")
 register_ok 201 "$(phone_port 201)"
 register_ok 202 "$(phone_port 202)"
-phone_uas 202 uas_answer.xml -set from_user 201 -set from_name "Alice Smith"
-callee=$SIPP_PID
-rc=0
-phone_call 201 202 || rc=$?
-assert_sipp_ok "$rc" "201 calls 202 on 127.0.0.1 during the flood"
-expect_sipp_bg_ok "$callee" "202 answered"
+call_answered 202 "201 calls 202 on 127.0.0.1 during the flood"
 assert_no_calls
 wait "$flooder" || fail "the second flood failed"
 echo "flood during the call: $(cat "$T/flood2.out")"
